@@ -1,0 +1,1 @@
+"""The API contract: marshmallow schemas only, never importing the service."""

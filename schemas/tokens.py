@@ -1,0 +1,57 @@
+"""Tokens: log-in credentials and the bearer tokens they buy."""
+
+from marshmallow import fields, validate
+
+from schemas.base import BaseSchema, UTCDateTime
+
+SCOPES = ("resources:read", "resources:write", "profile")
+_SCOPE = "(" + "|".join(SCOPES) + ")"
+# A space-separated list of known scopes, as OAuth 2 writes `scope`.
+SCOPE_RULES = validate.Regexp(
+    rf"^{_SCOPE}( {_SCOPE})*$",
+    error="Use a space-separated list of: " + ", ".join(SCOPES) + ".",
+)
+SCOPE_EXAMPLE = " ".join(SCOPES)
+
+
+class TokenCreateSchema(BaseSchema):
+    """Credentials to log in with, and optionally a narrower scope for the token."""
+
+    username = fields.String(
+        required=True, validate=validate.Length(1, 254), metadata={"example": "sam"}
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(1, 128),
+        metadata={"example": "correct horse battery"},
+    )
+    scope = fields.String(
+        validate=SCOPE_RULES,
+        metadata={
+            "description": "Space-separated scopes; all of them when left out.",
+            "example": "resources:read",
+        },
+    )
+
+
+class TokenSchema(BaseSchema):
+    """A newly issued bearer token; its secret is shown only this once."""
+
+    access_token = fields.String(required=True, metadata={"example": "k3P0...Zq"})
+    token_type = fields.String(
+        required=True, validate=validate.OneOf(["Bearer"]), metadata={"example": "Bearer"}
+    )
+    scope = fields.String(required=True, metadata={"example": SCOPE_EXAMPLE})
+    expires_at = UTCDateTime(required=True)
+
+
+class TokenInfoSchema(BaseSchema):
+    """What a token is allowed to do, without its secret."""
+
+    username = fields.String(
+        required=True, attribute="user.username", metadata={"example": "sam"}
+    )
+    scope = fields.String(required=True, metadata={"example": SCOPE_EXAMPLE})
+    created_at = UTCDateTime(required=True)
+    expires_at = UTCDateTime(required=True)

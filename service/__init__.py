@@ -1,0 +1,67 @@
+"""The Flask application factory."""
+
+import os
+import re
+import uuid
+from typing import Any
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from service.config import API_SETTINGS, check_production_safety, settings_from_env
+from service.extensions import api, db, migrate
+
+# A client's request id is echoed only if it is short and plain (it lands in logs).
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(API_SETTINGS)
+    app.config.update(settings_from_env(os.environ, app.instance_path))
+    app.config.update(config or {})
+    check_production_safety(app.config)
+    # Errors are answered as problem documents, never re-raised into the server.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    api.init_app(app)
+
+    from service.routes import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+
+    _register_request_id(app)
+
+    from service.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_request_id(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        sent = request.headers.get("X-Request-ID", "")
+        g.request_id = sent if _SAFE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+
+    @app.after_request
+    def send_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite ignores ON DELETE CASCADE unless asked, and fails at once on a busy file.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,97 @@
+"""Settings from the environment (`SERVICE_*`, `DATABASE_URL`)."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or invalid; the app refuses to start."""
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from error
+
+
+def normalize_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling of the URL was given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    """Flask config keys built from environment variables; every one has a safe default."""
+    env = environ.get("SERVICE_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"SERVICE_ENV must be one of {ENVIRONMENTS}, got {env!r}")
+    default_db = "sqlite:///" + os.path.join(instance_path, "service.sqlite3")
+    return {
+        "SERVICE_ENV": env,
+        "SECRET_KEY": environ.get("SERVICE_SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
+            environ.get("DATABASE_URL", default_db)
+        ),
+        "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
+        "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
+        # argon2id cost; the defaults are RFC 9106's low-memory profile.
+        "ARGON2_TIME_COST": _int(environ, "SERVICE_ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_KIB": _int(environ, "SERVICE_ARGON2_MEMORY_KIB", 64 * 1024),
+        "ARGON2_PARALLELISM": _int(environ, "SERVICE_ARGON2_PARALLELISM", 4),
+    }
+
+
+def check_production_safety(config: Mapping[str, Any]) -> None:
+    """Refuse to serve production traffic with settings meant for a laptop."""
+    if config["SERVICE_ENV"] != "production":
+        return
+    if config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
+        raise ConfigError("SERVICE_SECRET_KEY must be set to a private value in production")
+
+
+API_SETTINGS: dict[str, Any] = {
+    "API_TITLE": "Contract API",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    # Vendored from npm (make vendor); the trailing slash is required by the template.
+    "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "persistAuthorization": False},
+    "OPENAPI_REDOC_PATH": "redoc",
+    "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "summary": "A JSON API whose every answer is declared in this document.",
+            "description": (
+                "Users, bearer tokens, and user-owned resources shared through grants.\n\n"
+                "Errors are RFC 9457 problem documents (`application/problem+json`). "
+                "What the caller may not see answers 404, exactly like a missing id; "
+                "what the caller sees but may not change answers 403."
+            ),
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "servers": [{"url": "/", "description": "The server that serves this document"}],
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from `POST /api/v1/tokens`.",
+                }
+            }
+        },
+    },
+}

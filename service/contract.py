@@ -1,0 +1,171 @@
+"""Api and Blueprint whose decorators both enforce behaviour and document it in the spec."""
+
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+
+import flask_smorest
+from flask import url_for
+from sqlalchemy.exc import IntegrityError
+
+from schemas.problem import ProblemSchema
+from service import auth
+from service.access import Permission, load_resource
+from service.data.errors import Conflict
+from service.database import db
+from service.parsing import FORM, StrictParser
+from service.problems import PROBLEM_MEDIA_TYPE, problem_response
+
+BODY_LOCATIONS = ("json", "form", "json_or_form")
+SECURITY_REQUIRED = [{"bearerAuth": []}]
+SECURITY_OPTIONAL = [{}, {"bearerAuth": []}]
+LOCATION_HEADER = {
+    "Location": {
+        "description": "The URL of the created thing.",
+        "required": True,
+        "schema": {"type": "string", "format": "uri-reference"},
+    }
+}
+# Headers an error response must carry (RFC 9110 §11.6.1, §15.5.6).
+ERROR_HEADERS = {
+    HTTPStatus.UNAUTHORIZED: {
+        "WWW-Authenticate": {
+            "description": 'The bearer challenge, e.g. `Bearer realm="api", error="invalid_token"`.',
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    HTTPStatus.METHOD_NOT_ALLOWED: {
+        "Allow": {
+            "description": "The methods this path supports.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+}
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with problem+json errors and no catch-all `default` response."""
+
+    # A `default` response makes status-code conformance impossible to fail.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        self.spec.components.schema("Problem", schema=ProblemSchema)
+        for status in HTTPStatus:
+            if status < 400:
+                continue
+            response = {
+                "description": status.phrase,
+                "content": {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            }
+            if status in ERROR_HEADERS:
+                response["headers"] = ERROR_HEADERS[status]
+            self.spec.components.response(status.name, response, lazy=True)
+
+    def handle_http_exception(self, error):
+        return problem_response(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A blueprint whose decorators enforce a rule and declare the statuses it causes."""
+
+    ARGUMENTS_PARSER = StrictParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "application/json",
+    }
+
+    def declares(self, *statuses: int) -> Callable:
+        """Document error responses by reference to the shared problem responses."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """Parse a body strictly: malformed JSON 400, too large 413, wrong type 415."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location not in BODY_LOCATIONS:
+            return parse
+        return lambda func: self.declares(400, 413, 415)(parse(func))
+
+    def _prepare_arguments_doc(self, doc, doc_info, **kwargs):
+        parameters = doc_info.get("arguments", {}).get("parameters", [])
+        # Looked at first: the parent removes the body parameter as it documents it.
+        takes_form = any(p.get("in") == "json_or_form" for p in parameters)
+        doc = super()._prepare_arguments_doc(doc, doc_info, **kwargs)
+        if takes_form:
+            content = doc["requestBody"]["content"]
+            content[FORM] = {"schema": content["application/json"]["schema"]}
+        return doc
+
+    def authenticated(self, *scopes: str, optional: bool = False, admin: bool = False):
+        """Require (or, if optional, accept) a bearer token with these scopes.
+
+        A bad token is 401 even where anonymous callers are welcome. Put this decorator
+        first, so that authentication is checked before the body (401 before 422).
+        """
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                auth.authenticate(required=not optional, scopes=scopes, admin=admin)
+                return func(*args, **kwargs)
+
+            security = SECURITY_OPTIONAL if optional else SECURITY_REQUIRED
+            wrapper = self.doc(security=security)(wrapper)
+            return self.declares(401, *([403] if scopes or admin else []))(wrapper)
+
+        return decorator
+
+    def resource_access(self, permission: Permission):
+        """Replace the `resource_id` path argument by the resource, applying the policy."""
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, resource_id, **kwargs):
+                return func(*args, resource=load_resource(resource_id, permission), **kwargs)
+
+            statuses = [404] if permission is Permission.READ else [403, 404]
+            return self.declares(*statuses)(wrapper)
+
+        return decorator
+
+    def conflicts(self, func):
+        """Turn a clash with stored data into 409, races caught by the database included."""
+
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except Conflict as error:
+                db.session.rollback()
+                flask_smorest.abort(409, message=str(error))
+            except IntegrityError:
+                db.session.rollback()
+                flask_smorest.abort(409, message="The change conflicts with existing data.")
+
+        return self.declares(409)(wrapper)
+
+    def created(self, schema, endpoint: str, **url_values: str):
+        """A 201 response whose `Location` points at `endpoint`, filled from the result."""
+        respond = self.response(201, schema, headers=LOCATION_HEADER)
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                result = func(*args, **kwargs)
+                values = {key: getattr(result, attr) for key, attr in url_values.items()}
+                return result, {"Location": url_for(endpoint, **values)}
+
+            return respond(wrapper)
+
+        return decorator

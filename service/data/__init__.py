@@ -1,0 +1,1 @@
+"""Queries and mutations: no HTTP and no commit (the view commits once)."""

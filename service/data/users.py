@@ -1,0 +1,57 @@
+"""User accounts."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from service.data.errors import Conflict
+from service.database import db
+from service.models import User
+
+
+def get_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def _normalize_email(email: str | None) -> str | None:
+    # One mailbox, one account: addresses differing only by case are the same here.
+    return email.lower() if email else None
+
+
+def _check_email_free(email: str | None, exclude: User | None = None) -> None:
+    if email is None:
+        return
+    owner = db.session.scalar(select(User).where(User.email == email))
+    if owner is not None and owner is not exclude:
+        raise Conflict("This email address is already in use.")
+
+
+def create_user(*, username: str, password_hash: str, role: str = "user", **details: Any) -> User:
+    if get_user(username) is not None:
+        raise Conflict(f"The username '{username}' is already taken.")
+    email = _normalize_email(details.pop("email", None))
+    _check_email_free(email)
+    user = User(username=username, password_hash=password_hash, role=role, email=email, **details)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, changes: dict[str, Any]) -> User:
+    if "email" in changes:
+        changes["email"] = _normalize_email(changes["email"])
+        _check_email_free(changes["email"], exclude=user)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    db.session.flush()
+    return user
+
+
+def delete_user(user: User) -> None:
+    # Tokens, resources and grants go with the user (ON DELETE CASCADE).
+    db.session.delete(user)
+    db.session.flush()

@@ -1,0 +1,8 @@
+"""SQLAlchemy models; Alembic migrations create their tables."""
+
+from service.models.grant import Grant
+from service.models.resource import Resource
+from service.models.token import Token
+from service.models.user import User
+
+__all__ = ["Grant", "Resource", "Token", "User"]

@@ -1,0 +1,47 @@
+"""A strict request-body parser: 415 for a body that is not JSON, 400 for broken JSON."""
+
+import json
+
+from flask_smorest import abort
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+FORM = "application/x-www-form-urlencoded"
+BODY_REQUIRED = "A request body is required."
+
+
+def _reject_constant(name: str):
+    # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _require_body(req) -> bytes:
+    raw = req.get_data(cache=True)
+    if not raw:
+        abort(422, message=BODY_REQUIRED, errors={"_schema": [BODY_REQUIRED]})
+    return raw
+
+
+class StrictParser(FlaskParser):
+    """webargs treats a non-JSON body as missing and loads `{}`; we refuse it instead."""
+
+    def load_json(self, req, schema):
+        raw = _require_body(req)
+        if not core.is_json(req.mimetype):
+            abort(415, message="Send the body as application/json.")
+        return self._decode_json(raw)
+
+    def load_json_or_form(self, req, schema):
+        _require_body(req)
+        if req.mimetype == FORM:
+            return self.load_form(req, schema)
+        if not core.is_json(req.mimetype):
+            abort(415, message=f"Send the body as application/json or {FORM}.")
+        return self._decode_json(req.get_data(cache=True))
+
+    @staticmethod
+    def _decode_json(raw: bytes):
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            abort(400, message="The body is not valid JSON (RFC 8259, UTF-8).")

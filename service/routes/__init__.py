@@ -1,0 +1,5 @@
+"""The API's blueprints, registered in this order (it is the tag order in the spec)."""
+
+from service.routes import grants, resources, tokens, users
+
+BLUEPRINTS = (users.blp, tokens.blp, resources.blp, grants.blp)

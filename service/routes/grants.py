@@ -1,0 +1,62 @@
+"""Grants: the owner shares a resource with other users as reader or editor."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.grants import GrantSchema, GrantUpdateSchema
+from service.access import Permission
+from service.contract import Blueprint
+from service.data import grants as grant_data
+from service.data import users as user_data
+from service.database import db
+from service.models import User
+from service.routes.resources import RESOURCE_ID
+
+blp = Blueprint(
+    "grants",
+    __name__,
+    url_prefix=f"/api/v1/resources/{RESOURCE_ID}/grants",
+    description="Share a resource with other users (owner only).",
+)
+
+
+def _grantee(username: str) -> User:
+    return user_data.get_user(username) or abort(404, message=f"User {username} not found.")
+
+
+@blp.route("")
+class Grants(MethodView):
+    @blp.authenticated("resources:read")
+    @blp.response(200, GrantSchema(many=True))
+    @blp.resource_access(Permission.OWN)
+    @blp.doc(operationId="listGrants")
+    def get(self, resource):
+        """List who a resource is shared with"""
+        return grant_data.list_grants(resource)
+
+
+@blp.route("/<string(maxlength=32):username>")
+class GrantsByUser(MethodView):
+    @blp.authenticated("resources:write")
+    @blp.arguments(GrantUpdateSchema)
+    @blp.response(200, GrantSchema)
+    @blp.resource_access(Permission.OWN)
+    @blp.conflicts
+    @blp.doc(operationId="putGrant")
+    def put(self, grant, resource, username):
+        """Share a resource with a user, or change their role"""
+        saved = grant_data.put_grant(resource, _grantee(username), grant["role"])
+        db.session.commit()
+        return saved
+
+    @blp.authenticated("resources:write")
+    @blp.response(204)
+    @blp.resource_access(Permission.OWN)
+    @blp.doc(operationId="deleteGrant")
+    def delete(self, resource, username):
+        """Stop sharing a resource with a user"""
+        grant = grant_data.get_grant(resource, _grantee(username))
+        if grant is None:
+            abort(404, message=f"Resource {resource.id} is not shared with {username}.")
+        grant_data.delete_grant(grant)
+        db.session.commit()

@@ -1,0 +1,72 @@
+"""Resources: create, list what you may see, read, change and delete."""
+
+from flask.views import MethodView
+
+from schemas.resources import ResourceCreateSchema, ResourceSchema, ResourceUpdateSchema
+from service.access import Permission
+from service.auth import current_user
+from service.contract import Blueprint
+from service.data import resources as resource_data
+from service.database import db
+from service.models.types import MAX_ID
+
+blp = Blueprint(
+    "resources",
+    __name__,
+    url_prefix="/api/v1/resources",
+    description="User-owned JSON documents, private or public.",
+)
+
+# Bounded so an id past 64 bits is a 404 at routing, never an overflow in the database.
+RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
+
+
+@blp.route("")
+class Resources(MethodView):
+    @blp.authenticated("resources:read", optional=True)
+    @blp.response(200, ResourceSchema(many=True))
+    @blp.doc(operationId="listResources")
+    def get(self):
+        """List the resources you may see"""
+        return resource_data.list_visible_resources(current_user())
+
+    @blp.authenticated("resources:write")
+    @blp.arguments(ResourceCreateSchema)
+    @blp.created(ResourceSchema, "resources.ResourcesById", resource_id="id")
+    @blp.doc(operationId="createResource")
+    def post(self, fields):
+        """Create a resource"""
+        resource = resource_data.create_resource(current_user(), fields)
+        db.session.commit()
+        return resource
+
+
+@blp.route(f"/{RESOURCE_ID}")
+class ResourcesById(MethodView):
+    @blp.authenticated("resources:read", optional=True)
+    @blp.response(200, ResourceSchema)
+    @blp.resource_access(Permission.READ)
+    @blp.doc(operationId="getResource")
+    def get(self, resource):
+        """Show a resource"""
+        return resource
+
+    @blp.authenticated("resources:write")
+    @blp.arguments(ResourceUpdateSchema)
+    @blp.response(200, ResourceSchema)
+    @blp.resource_access(Permission.EDIT)
+    @blp.doc(operationId="updateResource")
+    def patch(self, changes, resource):
+        """Change a resource (owner or editor)"""
+        resource_data.update_resource(resource, changes)
+        db.session.commit()
+        return resource
+
+    @blp.authenticated("resources:write")
+    @blp.response(204)
+    @blp.resource_access(Permission.OWN)
+    @blp.doc(operationId="deleteResource")
+    def delete(self, resource):
+        """Delete a resource (owner only)"""
+        resource_data.delete_resource(resource)
+        db.session.commit()

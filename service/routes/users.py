@@ -1,0 +1,106 @@
+"""Users: sign-up, profiles, account details and administration."""
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas.users import (
+    PasswordChangeSchema,
+    UserCreateSchema,
+    UserPublicSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from service.auth import check_password, current_token, current_user, hash_password
+from service.contract import Blueprint
+from service.data import tokens as token_data
+from service.data import users as user_data
+from service.database import db
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts.")
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.authenticated("profile", admin=True)
+    @blp.response(200, UserSchema(many=True))
+    @blp.doc(operationId="listUsers")
+    def get(self):
+        """List every user (administrators only)"""
+        return user_data.list_users()
+
+    @blp.arguments(UserCreateSchema, location="json_or_form")
+    @blp.created(UserSchema, "users.UsersByName", username="username")
+    @blp.conflicts
+    @blp.doc(operationId="createUser")
+    def post(self, details):
+        """Sign up"""
+        password_hash = hash_password(details.pop("password"))
+        user = user_data.create_user(password_hash=password_hash, **details)
+        db.session.commit()
+        return user
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.authenticated("profile")
+    @blp.response(200, UserSchema)
+    @blp.doc(operationId="getCurrentUser")
+    def get(self):
+        """Show your own account"""
+        return current_user()
+
+    @blp.authenticated("profile")
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.conflicts
+    @blp.doc(operationId="updateCurrentUser")
+    def patch(self, changes):
+        """Update your name or email address"""
+        user = user_data.update_user(current_user(), changes)
+        db.session.commit()
+        return user
+
+    @blp.authenticated("profile")
+    @blp.response(204)
+    @blp.doc(operationId="deleteCurrentUser")
+    def delete(self):
+        """Delete your account, with its tokens, resources and grants"""
+        user_data.delete_user(current_user())
+        db.session.commit()
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.authenticated("profile")
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.declares(403)
+    @blp.doc(operationId="changePassword")
+    def put(self, change):
+        """Change your password; your other tokens are revoked"""
+        user = current_user()
+        if not check_password(user, change["current_password"]):
+            abort(403, message="The current password is wrong.")
+        user.password_hash = hash_password(change["new_password"])
+        token_data.revoke_other_tokens(user, keep=current_token())
+        db.session.commit()
+
+
+@blp.route("/<string(maxlength=32):username>")
+class UsersByName(MethodView):
+    @blp.response(200, UserPublicSchema)
+    @blp.declares(404)
+    @blp.doc(operationId="getUser")
+    def get(self, username):
+        """Show a user's public profile"""
+        return user_data.get_user(username) or abort(404, message=f"User {username} not found.")
+
+    @blp.authenticated("profile", admin=True)
+    @blp.response(204)
+    @blp.declares(404)
+    @blp.doc(operationId="deleteUser")
+    def delete(self, username):
+        """Delete a user (administrators only)"""
+        user = user_data.get_user(username) or abort(404, message=f"User {username} not found.")
+        user_data.delete_user(user)
+        db.session.commit()
