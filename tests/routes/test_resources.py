@@ -1,0 +1,234 @@
+"""Resources: visibility (404) before permission (403), for every caller."""
+
+import pytest
+
+from tests.assertions import assert_json, assert_no_content, assert_problem
+from tests.conftest import log_in
+
+RESOURCES = "/api/v1/resources"
+MISSING_ID = 999_999
+
+
+def test_create_resource_owner_created(client, owner):
+    body = {"name": "Notes", "data": {"tags": ["a"], "n": 1}, "visibility": "public"}
+    response = client.post(RESOURCES, json=body, headers=owner.headers)
+    created = assert_json(response, 201, "Resource")
+    assert response.headers["Location"] == f"{RESOURCES}/{created['id']}"
+    assert created["owner"] == owner.username
+    assert created["version"] == 1
+    assert created["description"] == ""
+    assert created["data"] == body["data"]
+
+
+def test_create_resource_defaults_to_private(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    assert resource["visibility"] == "private"
+    assert_problem(client.get(f"{RESOURCES}/{resource['id']}", headers=other.headers), 404)
+
+
+def test_create_resource_anonymous_unauthorized(client):
+    assert_problem(client.post(RESOURCES, json={"name": "Notes"}), 401)
+
+
+def test_create_resource_read_only_token_forbidden(client, owner):
+    token = log_in(client, owner.username, scope="resources:read")
+    response = client.post(RESOURCES, json={"name": "N"}, headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 403, "resources:write")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"name": "N", "visibility": "secret"}, "visibility"),
+        ({"name": "N", "data": [1, 2]}, "data"),
+        ({"name": "N", "data": {"big": "x" * 17000}}, "data"),
+        ({"name": "N", "owner": "oscar"}, "owner"),
+        ({"name": "N", "id": 5}, "id"),
+        ({"name": "N", "version": 7}, "version"),
+    ],
+)
+def test_create_resource_invalid_unprocessable(client, owner, body, field):
+    problem = assert_problem(client.post(RESOURCES, json=body, headers=owner.headers), 422)
+    assert field in problem["errors"]
+    assert client.get(RESOURCES, headers=owner.headers).get_json() == []
+
+
+def test_create_resource_deep_data_unprocessable(client, owner):
+    deep: dict = {}
+    for _ in range(20):
+        deep = {"d": deep}
+    response = client.post(RESOURCES, json={"name": "N", "data": deep}, headers=owner.headers)
+    assert "data" in assert_problem(response, 422)["errors"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b'{"name": ', "application/json", 400),
+        (b'{"name": "N", "data": {"x": NaN}}', "application/json", 400),
+        (b"[" * 100_000, "application/json", 413),
+        (b"[" * 5_000 + b"]" * 5_000, "application/json", 400),
+        (b'{"name": "\xff"}', "application/json", 400),
+        (b"name=N", "application/x-www-form-urlencoded", 415),
+        (b'{"name": "N"}', "text/plain", 415),
+    ],
+)
+def test_create_resource_bad_body_rejected(client, owner, data, content_type, status):
+    response = client.post(RESOURCES, data=data, content_type=content_type, headers=owner.headers)
+    assert_problem(response, status)
+    assert client.get(RESOURCES, headers=owner.headers).get_json() == []
+
+
+def test_get_resource_owner_ok(client, owner, create_resource):
+    resource = create_resource(owner)
+    body = assert_json(client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers), 200, "Resource")
+    assert body == resource
+
+
+@pytest.mark.parametrize("role", ["reader", "editor"])
+def test_get_private_resource_grantee_ok(client, owner, other, create_resource, role):
+    resource = create_resource(owner)
+    grant = client.put(
+        f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": role}, headers=owner.headers
+    )
+    assert grant.status_code == 200
+    assert_json(client.get(f"{RESOURCES}/{resource['id']}", headers=other.headers), 200, "Resource")
+
+
+def test_get_private_resource_other_user_not_found_like_missing(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    hidden = assert_problem(client.get(f"{RESOURCES}/{resource['id']}", headers=other.headers), 404)
+    missing = assert_problem(client.get(f"{RESOURCES}/{MISSING_ID}", headers=other.headers), 404)
+    assert hidden["detail"].replace(str(resource["id"]), "ID") == missing["detail"].replace(str(MISSING_ID), "ID")
+
+
+def test_get_private_resource_anonymous_not_found(client, owner, create_resource):
+    resource = create_resource(owner)
+    assert_problem(client.get(f"{RESOURCES}/{resource['id']}"), 404)
+
+
+def test_get_public_resource_anonymous_ok(client, owner, create_resource):
+    resource = create_resource(owner, visibility="public")
+    assert_json(client.get(f"{RESOURCES}/{resource['id']}"), 200, "Resource")
+
+
+def test_get_resource_bad_token_unauthorized_even_if_public(client, owner, create_resource):
+    resource = create_resource(owner, visibility="public")
+    response = client.get(f"{RESOURCES}/{resource['id']}", headers={"Authorization": "Bearer bad"})
+    assert_problem(response, 401)
+
+
+def test_get_resource_missing_not_found(client, owner):
+    assert_problem(client.get(f"{RESOURCES}/{MISSING_ID}", headers=owner.headers), 404)
+
+
+@pytest.mark.parametrize("resource_id", ["18446744073709551616", "-1", "abc"])
+def test_get_resource_out_of_range_id_not_found(client, resource_id):
+    assert_problem(client.get(f"{RESOURCES}/{resource_id}"), 404)
+
+
+def test_list_resources_shows_only_visible(client, owner, other, create_resource):
+    mine = create_resource(owner, name="Mine")
+    public = create_resource(other, name="Public", visibility="public")
+    create_resource(other, name="Hidden")
+    shared = create_resource(other, name="Shared")
+    client.put(f"{RESOURCES}/{shared['id']}/grants/{owner.username}", json={"role": "reader"}, headers=other.headers)
+    listed = assert_json(client.get(RESOURCES, headers=owner.headers), 200, "Resource", many=True)
+    assert [r["id"] for r in listed] == [mine["id"], public["id"], shared["id"]]
+    anonymous = assert_json(client.get(RESOURCES), 200, "Resource", many=True)
+    assert [r["id"] for r in anonymous] == [public["id"]]
+
+
+def test_list_resources_bad_token_unauthorized(client):
+    assert_problem(client.get(RESOURCES, headers={"Authorization": "Bearer bad"}), 401)
+
+
+def test_update_resource_owner_ok_bumps_version(client, owner, create_resource):
+    resource = create_resource(owner)
+    changes = {"name": "Renamed", "visibility": "public", "data": {"k": [1, 2]}}
+    response = client.patch(f"{RESOURCES}/{resource['id']}", json=changes, headers=owner.headers)
+    body = assert_json(response, 200, "Resource")
+    assert {k: body[k] for k in changes} == changes
+    assert body["version"] == 2
+    assert body["updated_at"] >= resource["updated_at"]
+
+
+def test_update_resource_editor_ok(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "editor"}, headers=owner.headers)
+    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "By editor"}, headers=other.headers)
+    assert assert_json(response, 200, "Resource")["name"] == "By editor"
+
+
+def test_update_resource_reader_forbidden(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "reader"}, headers=owner.headers)
+    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    assert_problem(response, 403)
+    assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
+
+
+def test_update_public_resource_other_user_forbidden(client, owner, other, create_resource):
+    resource = create_resource(owner, visibility="public")
+    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    assert_problem(response, 403)
+
+
+def test_update_private_resource_other_user_not_found(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    assert_problem(response, 404)
+    assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
+
+
+def test_update_resource_anonymous_unauthorized(client, owner, create_resource):
+    resource = create_resource(owner, visibility="public")
+    assert_problem(client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}), 401)
+
+
+def test_update_resource_missing_not_found(client, owner):
+    assert_problem(client.patch(f"{RESOURCES}/{MISSING_ID}", json={"name": "X"}, headers=owner.headers), 404)
+
+
+def test_update_resource_mass_assignment_unprocessable(client, owner, create_resource):
+    resource = create_resource(owner)
+    for field, value in [("owner", "oscar"), ("version", 9), ("id", 1), ("created_at", "2020-01-01T00:00:00Z")]:
+        response = client.patch(f"{RESOURCES}/{resource['id']}", json={field: value}, headers=owner.headers)
+        assert field in assert_problem(response, 422)["errors"]
+    assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
+
+
+def test_update_resource_without_body_unprocessable(client, owner, create_resource):
+    resource = create_resource(owner)
+    response = client.patch(f"{RESOURCES}/{resource['id']}", headers=owner.headers)
+    assert_problem(response, 422, "body is required")
+
+
+def test_delete_resource_owner_no_content(client, owner, create_resource):
+    resource = create_resource(owner)
+    assert_no_content(client.delete(f"{RESOURCES}/{resource['id']}", headers=owner.headers))
+    assert_problem(client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers), 404)
+
+
+def test_delete_resource_editor_forbidden(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "editor"}, headers=owner.headers)
+    assert_problem(client.delete(f"{RESOURCES}/{resource['id']}", headers=other.headers), 403, "owner")
+
+
+def test_delete_private_resource_other_user_not_found(client, owner, other, create_resource):
+    resource = create_resource(owner)
+    assert_problem(client.delete(f"{RESOURCES}/{resource['id']}", headers=other.headers), 404)
+    assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).status_code == 200
+
+
+def test_delete_resource_anonymous_unauthorized(client, owner, create_resource):
+    resource = create_resource(owner, visibility="public")
+    assert_problem(client.delete(f"{RESOURCES}/{resource['id']}"), 401)
+
+
+def test_delete_resource_missing_not_found(client, owner):
+    assert_problem(client.delete(f"{RESOURCES}/{MISSING_ID}", headers=owner.headers), 404)
