@@ -21,9 +21,7 @@ class GrantUpdateSchema(BaseSchema):
 class GrantSchema(BaseSchema):
     """A user's access to a resource."""
 
-    username = fields.String(
-        required=True, attribute="user.username", metadata={"example": "alex"}
-    )
+    username = fields.String(required=True, attribute="user.username", metadata={"example": "alex"})
     role = fields.String(
         required=True,
         validate=validate.OneOf(ROLES),

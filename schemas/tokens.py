@@ -49,9 +49,7 @@ class TokenSchema(BaseSchema):
 class TokenInfoSchema(BaseSchema):
     """What a token is allowed to do, without its secret."""
 
-    username = fields.String(
-        required=True, attribute="user.username", metadata={"example": "sam"}
-    )
+    username = fields.String(required=True, attribute="user.username", metadata={"example": "sam"})
     scope = fields.String(required=True, metadata={"example": SCOPE_EXAMPLE})
     created_at = UTCDateTime(required=True)
     expires_at = UTCDateTime(required=True)

@@ -19,9 +19,7 @@ EMAIL_RULES = validate.Length(max=254)
 class UserCreateSchema(BaseSchema):
     """Sign-up details."""
 
-    username = fields.String(
-        required=True, validate=USERNAME_RULES, metadata={"example": "sam"}
-    )
+    username = fields.String(required=True, validate=USERNAME_RULES, metadata={"example": "sam"})
     password = fields.String(
         required=True,
         load_only=True,

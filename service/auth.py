@@ -97,9 +97,7 @@ def authenticate(*, required: bool, scopes: Iterable[str] = (), admin: bool = Fa
         abort(
             403,
             message=f"This token lacks the scope: {needed}.",
-            headers={
-                "WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{needed}"'
-            },
+            headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{needed}"'},
         )
     if admin and not token.user.is_admin:
         abort(403, message="Only administrators may do this.")

@@ -39,9 +39,7 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
     return {
         "SERVICE_ENV": env,
         "SECRET_KEY": environ.get("SERVICE_SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
-            environ.get("DATABASE_URL", default_db)
-        ),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(environ.get("DATABASE_URL", default_db)),
         "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
         # argon2id cost; the defaults are RFC 9106's low-memory profile.

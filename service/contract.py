@@ -30,7 +30,7 @@ LOCATION_HEADER = {
 ERROR_HEADERS = {
     HTTPStatus.UNAUTHORIZED: {
         "WWW-Authenticate": {
-            "description": 'The bearer challenge, e.g. `Bearer realm="api", error="invalid_token"`.',
+            "description": 'The bearer challenge, such as `Bearer realm="api"`.',
             "required": True,
             "schema": {"type": "string"},
         }

@@ -61,7 +61,9 @@ def migrated_app(database_url: str, **overrides):
     return app
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
 def app(request):
     """The app on each database in turn: the whole route suite runs on both."""
     url = request.getfixturevalue(f"{request.param}_url")
@@ -98,7 +100,9 @@ class Caller:
 
 
 def sign_up(client, username: str, **details) -> None:
-    response = client.post("/api/v1/users", json={"username": username, "password": PASSWORD, **details})
+    response = client.post(
+        "/api/v1/users", json={"username": username, "password": PASSWORD, **details}
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
 
 

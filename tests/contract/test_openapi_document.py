@@ -71,7 +71,9 @@ def test_every_error_response_is_the_problem_document(generated):
             ref = response["$ref"].rsplit("/", 1)[-1]
             content = responses[ref]["content"]
             assert list(content) == ["application/problem+json"], f"{method} {path} {code}"
-            assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+            assert content["application/problem+json"]["schema"] == {
+                "$ref": "#/components/schemas/Problem"
+            }
 
 
 def test_secured_operations_declare_401_and_bodies_declare_400_415_422(generated):
@@ -90,7 +92,9 @@ def test_unauthorized_response_requires_www_authenticate(generated):
 def test_created_responses_declare_location(generated):
     for path, method, op in operations(generated):
         if "201" in op["responses"]:
-            assert op["responses"]["201"]["headers"]["Location"]["required"] is True, f"{method} {path}"
+            assert op["responses"]["201"]["headers"]["Location"]["required"] is True, (
+                f"{method} {path}"
+            )
 
 
 def test_request_schemas_refuse_unknown_fields(generated):

@@ -19,38 +19,62 @@ def resource(owner, create_resource):
 
 
 def test_put_grant_owner_ok_then_change_role(client, owner, other, resource):
-    body = assert_json(client.put(grants_url(resource, other.username), json={"role": "reader"}, headers=owner.headers), 200, "Grant")
+    body = assert_json(
+        client.put(
+            grants_url(resource, other.username), json={"role": "reader"}, headers=owner.headers
+        ),
+        200,
+        "Grant",
+    )
     assert body["username"] == other.username and body["role"] == "reader"
-    body = assert_json(client.put(grants_url(resource, other.username), json={"role": "editor"}, headers=owner.headers), 200, "Grant")
+    body = assert_json(
+        client.put(
+            grants_url(resource, other.username), json={"role": "editor"}, headers=owner.headers
+        ),
+        200,
+        "Grant",
+    )
     assert body["role"] == "editor"
-    listed = assert_json(client.get(grants_url(resource), headers=owner.headers), 200, "Grant", many=True)
+    listed = assert_json(
+        client.get(grants_url(resource), headers=owner.headers), 200, "Grant", many=True
+    )
     assert [(g["username"], g["role"]) for g in listed] == [(other.username, "editor")]
 
 
 def test_put_grant_to_owner_conflict(client, owner, resource):
-    response = client.put(grants_url(resource, owner.username), json={"role": "reader"}, headers=owner.headers)
+    response = client.put(
+        grants_url(resource, owner.username), json={"role": "reader"}, headers=owner.headers
+    )
     assert_problem(response, 409, "owner")
 
 
 def test_put_grant_unknown_user_not_found(client, owner, resource):
-    response = client.put(grants_url(resource, "nobody"), json={"role": "reader"}, headers=owner.headers)
+    response = client.put(
+        grants_url(resource, "nobody"), json={"role": "reader"}, headers=owner.headers
+    )
     assert_problem(response, 404, "nobody")
 
 
 def test_put_grant_invalid_role_unprocessable(client, owner, other, resource):
-    response = client.put(grants_url(resource, other.username), json={"role": "owner"}, headers=owner.headers)
+    response = client.put(
+        grants_url(resource, other.username), json={"role": "owner"}, headers=owner.headers
+    )
     assert "role" in assert_problem(response, 422)["errors"]
 
 
 def test_put_grant_by_editor_forbidden(client, owner, other, resource):
     client.put(grants_url(resource, other.username), json={"role": "editor"}, headers=owner.headers)
     third = make_caller(client, "tess")
-    response = client.put(grants_url(resource, third.username), json={"role": "editor"}, headers=other.headers)
+    response = client.put(
+        grants_url(resource, third.username), json={"role": "editor"}, headers=other.headers
+    )
     assert_problem(response, 403, "owner")
 
 
 def test_put_grant_private_resource_stranger_not_found(client, other, resource):
-    response = client.put(grants_url(resource, other.username), json={"role": "editor"}, headers=other.headers)
+    response = client.put(
+        grants_url(resource, other.username), json={"role": "editor"}, headers=other.headers
+    )
     assert_problem(response, 404)
 
 
@@ -59,7 +83,9 @@ def test_put_grant_anonymous_unauthorized(client, other, resource):
 
 
 def test_put_grant_missing_resource_not_found(client, owner, other):
-    response = client.put(grants_url({"id": 999_999}, other.username), json={"role": "reader"}, headers=owner.headers)
+    response = client.put(
+        grants_url({"id": 999_999}, other.username), json={"role": "reader"}, headers=owner.headers
+    )
     assert_problem(response, 404)
 
 
@@ -92,7 +118,11 @@ def test_delete_grant_owner_revokes_access(client, owner, other, resource):
 
 
 def test_delete_grant_not_shared_not_found(client, owner, other, resource):
-    assert_problem(client.delete(grants_url(resource, other.username), headers=owner.headers), 404, "not shared")
+    assert_problem(
+        client.delete(grants_url(resource, other.username), headers=owner.headers),
+        404,
+        "not shared",
+    )
 
 
 def test_delete_grant_by_grantee_forbidden(client, owner, other, resource):

@@ -32,7 +32,9 @@ def test_create_resource_anonymous_unauthorized(client):
 
 def test_create_resource_read_only_token_forbidden(client, owner):
     token = log_in(client, owner.username, scope="resources:read")
-    response = client.post(RESOURCES, json={"name": "N"}, headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        RESOURCES, json={"name": "N"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert_problem(response, 403, "resources:write")
 
 
@@ -84,7 +86,9 @@ def test_create_resource_bad_body_rejected(client, owner, data, content_type, st
 
 def test_get_resource_owner_ok(client, owner, create_resource):
     resource = create_resource(owner)
-    body = assert_json(client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers), 200, "Resource")
+    body = assert_json(
+        client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers), 200, "Resource"
+    )
     assert body == resource
 
 
@@ -92,17 +96,23 @@ def test_get_resource_owner_ok(client, owner, create_resource):
 def test_get_private_resource_grantee_ok(client, owner, other, create_resource, role):
     resource = create_resource(owner)
     grant = client.put(
-        f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": role}, headers=owner.headers
+        f"{RESOURCES}/{resource['id']}/grants/{other.username}",
+        json={"role": role},
+        headers=owner.headers,
     )
     assert grant.status_code == 200
     assert_json(client.get(f"{RESOURCES}/{resource['id']}", headers=other.headers), 200, "Resource")
 
 
-def test_get_private_resource_other_user_not_found_like_missing(client, owner, other, create_resource):
+def test_get_private_resource_other_user_not_found_like_missing(
+    client, owner, other, create_resource
+):
     resource = create_resource(owner)
     hidden = assert_problem(client.get(f"{RESOURCES}/{resource['id']}", headers=other.headers), 404)
     missing = assert_problem(client.get(f"{RESOURCES}/{MISSING_ID}", headers=other.headers), 404)
-    assert hidden["detail"].replace(str(resource["id"]), "ID") == missing["detail"].replace(str(MISSING_ID), "ID")
+    assert hidden["detail"].replace(str(resource["id"]), "ID") == missing["detail"].replace(
+        str(MISSING_ID), "ID"
+    )
 
 
 def test_get_private_resource_anonymous_not_found(client, owner, create_resource):
@@ -135,7 +145,11 @@ def test_list_resources_shows_only_visible(client, owner, other, create_resource
     public = create_resource(other, name="Public", visibility="public")
     create_resource(other, name="Hidden")
     shared = create_resource(other, name="Shared")
-    client.put(f"{RESOURCES}/{shared['id']}/grants/{owner.username}", json={"role": "reader"}, headers=other.headers)
+    client.put(
+        f"{RESOURCES}/{shared['id']}/grants/{owner.username}",
+        json={"role": "reader"},
+        headers=other.headers,
+    )
     listed = assert_json(client.get(RESOURCES, headers=owner.headers), 200, "Resource", many=True)
     assert [r["id"] for r in listed] == [mine["id"], public["id"], shared["id"]]
     anonymous = assert_json(client.get(RESOURCES), 200, "Resource", many=True)
@@ -158,28 +172,44 @@ def test_update_resource_owner_ok_bumps_version(client, owner, create_resource):
 
 def test_update_resource_editor_ok(client, owner, other, create_resource):
     resource = create_resource(owner)
-    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "editor"}, headers=owner.headers)
-    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "By editor"}, headers=other.headers)
+    client.put(
+        f"{RESOURCES}/{resource['id']}/grants/{other.username}",
+        json={"role": "editor"},
+        headers=owner.headers,
+    )
+    response = client.patch(
+        f"{RESOURCES}/{resource['id']}", json={"name": "By editor"}, headers=other.headers
+    )
     assert assert_json(response, 200, "Resource")["name"] == "By editor"
 
 
 def test_update_resource_reader_forbidden(client, owner, other, create_resource):
     resource = create_resource(owner)
-    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "reader"}, headers=owner.headers)
-    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    client.put(
+        f"{RESOURCES}/{resource['id']}/grants/{other.username}",
+        json={"role": "reader"},
+        headers=owner.headers,
+    )
+    response = client.patch(
+        f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers
+    )
     assert_problem(response, 403)
     assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
 
 
 def test_update_public_resource_other_user_forbidden(client, owner, other, create_resource):
     resource = create_resource(owner, visibility="public")
-    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    response = client.patch(
+        f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers
+    )
     assert_problem(response, 403)
 
 
 def test_update_private_resource_other_user_not_found(client, owner, other, create_resource):
     resource = create_resource(owner)
-    response = client.patch(f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers)
+    response = client.patch(
+        f"{RESOURCES}/{resource['id']}", json={"name": "X"}, headers=other.headers
+    )
     assert_problem(response, 404)
     assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
 
@@ -190,13 +220,22 @@ def test_update_resource_anonymous_unauthorized(client, owner, create_resource):
 
 
 def test_update_resource_missing_not_found(client, owner):
-    assert_problem(client.patch(f"{RESOURCES}/{MISSING_ID}", json={"name": "X"}, headers=owner.headers), 404)
+    assert_problem(
+        client.patch(f"{RESOURCES}/{MISSING_ID}", json={"name": "X"}, headers=owner.headers), 404
+    )
 
 
 def test_update_resource_mass_assignment_unprocessable(client, owner, create_resource):
     resource = create_resource(owner)
-    for field, value in [("owner", "oscar"), ("version", 9), ("id", 1), ("created_at", "2020-01-01T00:00:00Z")]:
-        response = client.patch(f"{RESOURCES}/{resource['id']}", json={field: value}, headers=owner.headers)
+    for field, value in [
+        ("owner", "oscar"),
+        ("version", 9),
+        ("id", 1),
+        ("created_at", "2020-01-01T00:00:00Z"),
+    ]:
+        response = client.patch(
+            f"{RESOURCES}/{resource['id']}", json={field: value}, headers=owner.headers
+        )
         assert field in assert_problem(response, 422)["errors"]
     assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json() == resource
 
@@ -215,8 +254,14 @@ def test_delete_resource_owner_no_content(client, owner, create_resource):
 
 def test_delete_resource_editor_forbidden(client, owner, other, create_resource):
     resource = create_resource(owner)
-    client.put(f"{RESOURCES}/{resource['id']}/grants/{other.username}", json={"role": "editor"}, headers=owner.headers)
-    assert_problem(client.delete(f"{RESOURCES}/{resource['id']}", headers=other.headers), 403, "owner")
+    client.put(
+        f"{RESOURCES}/{resource['id']}/grants/{other.username}",
+        json={"role": "editor"},
+        headers=owner.headers,
+    )
+    assert_problem(
+        client.delete(f"{RESOURCES}/{resource['id']}", headers=other.headers), 403, "owner"
+    )
 
 
 def test_delete_private_resource_other_user_not_found(client, owner, other, create_resource):

@@ -26,7 +26,9 @@ def test_login_form_encoded_with_narrow_scope_created(client):
 def test_login_wrong_password_and_unknown_user_look_the_same(client):
     sign_up(client, "sam")
     wrong = assert_problem(client.post(TOKENS, json={"username": "sam", "password": "nope"}), 401)
-    unknown = assert_problem(client.post(TOKENS, json={"username": "ghost", "password": "nope"}), 401)
+    unknown = assert_problem(
+        client.post(TOKENS, json={"username": "ghost", "password": "nope"}), 401
+    )
     assert wrong["detail"] == unknown["detail"]
 
 

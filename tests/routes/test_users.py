@@ -82,13 +82,17 @@ def test_me_token_without_profile_scope_forbidden(client, owner):
 
 def test_update_me_owner_ok(client, owner):
     changes = {"first_name": "Olivia", "last_name": "Owens", "email": "olivia@example.com"}
-    body = assert_json(client.patch(f"{USERS}/me", json=changes, headers=owner.headers), 200, "User")
+    body = assert_json(
+        client.patch(f"{USERS}/me", json=changes, headers=owner.headers), 200, "User"
+    )
     assert {k: body[k] for k in changes} == changes
 
 
 def test_update_me_email_of_other_user_conflict(client, owner):
     sign_up(client, "oscar", email="oscar@example.com")
-    response = client.patch(f"{USERS}/me", json={"email": "oscar@example.com"}, headers=owner.headers)
+    response = client.patch(
+        f"{USERS}/me", json={"email": "oscar@example.com"}, headers=owner.headers
+    )
     assert_problem(response, 409, "email")
 
 

@@ -1,0 +1,49 @@
+"""Configuration from the environment, and refusing unsafe production settings."""
+
+import pytest
+
+from service import create_app
+from service.config import ConfigError, normalize_database_url, settings_from_env
+
+
+def test_production_refuses_default_secret():
+    with pytest.raises(ConfigError, match="SERVICE_SECRET_KEY"):
+        create_app({"SERVICE_ENV": "production"})
+
+
+def test_production_starts_with_a_real_secret(tmp_path):
+    app = create_app(
+        {
+            "SERVICE_ENV": "production",
+            "SECRET_KEY": "a-long-private-value",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3",
+        }
+    )
+    assert app.config["SERVICE_ENV"] == "production"
+
+
+def test_settings_read_from_environment(tmp_path):
+    settings = settings_from_env(
+        {"DATABASE_URL": "postgres://u@h/db", "SERVICE_TOKEN_TTL_SECONDS": "60"}, str(tmp_path)
+    )
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert settings["TOKEN_TTL_SECONDS"] == 60
+
+
+def test_default_database_is_sqlite_in_instance_folder(tmp_path):
+    settings = settings_from_env({}, str(tmp_path))
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/service.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [({"SERVICE_ENV": "staging"}, "SERVICE_ENV"), ({"SERVICE_MAX_BODY_BYTES": "lots"}, "integer")],
+)
+def test_invalid_settings_refused(tmp_path, environ, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_env(environ, str(tmp_path))
+
+
+def test_psycopg_url_left_alone():
+    url = "postgresql+psycopg://postgres@127.0.0.1/test"
+    assert normalize_database_url(url) == url

@@ -1,0 +1,52 @@
+"""Werkzeug's own errors and unexpected exceptions are problem documents too."""
+
+import logging
+
+import pytest
+
+from tests.assertions import assert_problem
+from tests.conftest import TEST_SETTINGS, migrated_app
+
+
+def test_unknown_path_not_found(client):
+    assert_problem(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_wrong_method_keeps_allow_header(client):
+    response = client.put("/api/v1/resources")
+    assert_problem(response, 405)
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+def test_body_over_limit_too_large(client):
+    response = client.post("/api/v1/users", data=b"x" * 70_000, content_type="application/json")
+    assert_problem(response, 413)
+
+
+def test_request_id_echoed_when_safe_and_replaced_when_not(client):
+    response = client.get("/api/v1/nothing", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert response.get_json()["request_id"] == "abc-123"
+    response = client.get("/api/v1/nothing", headers={"X-Request-ID": "<script>"})
+    assert response.headers["X-Request-ID"] != "<script>"
+
+
+@pytest.fixture
+def crashing_app(sqlite_url):
+    app = migrated_app(sqlite_url, **TEST_SETTINGS)
+
+    @app.route("/api/v1/crash")
+    def crash():
+        raise RuntimeError("secret internals: /srv/app.py line 42")
+
+    return app
+
+
+def test_unexpected_exception_is_a_500_without_internals(crashing_app, caplog):
+    with caplog.at_level(logging.ERROR):
+        response = crashing_app.test_client().get("/api/v1/crash")
+    problem = assert_problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert problem["title"] == "Internal Server Error"
+    assert "secret internals" in caplog.text, "the server log keeps the details"
