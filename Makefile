@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`. Everything else is for maintainers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export FLASK_APP := service
+
+.PHONY: run test lint openapi migrate vendor lock clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+## Serve the API with gunicorn on 127.0.0.1:8000 (SQLite in instance/ unless DATABASE_URL is set).
+run: migrate
+	@echo "API docs: http://127.0.0.1:8000/docs (ReDoc: /redoc, spec: /openapi.json)"
+	exec $(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
+
+## Lint, then the whole test suite.
+test: $(INSTALLED) lint
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Apply the database migrations.
+migrate: $(INSTALLED)
+	$(BIN)/flask db upgrade
+
+## Regenerate openapi/openapi.json from the code.
+openapi: $(INSTALLED)
+	$(BIN)/flask write-openapi openapi/openapi.json
+
+## Refresh the vendored Swagger UI and ReDoc from the npm lock file.
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p service/static/vendor/swagger-ui service/static/vendor/redoc
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+	   node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/LICENSE service/static/vendor/swagger-ui/
+	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt \
+	   service/static/vendor/redoc/
+
+## Re-pin every Python dependency after changing pyproject.toml.
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^contract-api' > requirements.lock
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache
