@@ -67,6 +67,11 @@ class Api(flask_smorest.Api):
                 response["headers"] = ERROR_HEADERS[status]
             self.spec.components.response(status.name, response, lazy=True)
 
+    def _register_pagination_header(self):
+        # Nothing is paginated yet; flask-smorest's header would also be documented wrongly
+        # (a `schema` where a JSON value needs `content`).
+        pass
+
     def handle_http_exception(self, error):
         return problem_response(error)
 
