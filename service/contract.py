@@ -7,6 +7,7 @@ from http import HTTPStatus
 import flask_smorest
 from flask import url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.problem import ProblemSchema
 from service import auth
@@ -145,7 +146,8 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def conflicts(self, func):
-        """Turn a clash with stored data into 409, races caught by the database included."""
+        """Turn a clash with stored data into 409, races caught by the database included
+        (a unique constraint, or a version changed by a concurrent writer)."""
 
         @wraps(func)
         def wrapper(*args, **kwargs):
@@ -157,6 +159,10 @@ class Blueprint(flask_smorest.Blueprint):
             except IntegrityError:
                 db.session.rollback()
                 flask_smorest.abort(409, message="The change conflicts with existing data.")
+            except StaleDataError:
+                # The version compare-and-swap matched no row: someone else wrote first.
+                db.session.rollback()
+                flask_smorest.abort(409, message="It was changed meanwhile; load it again.")
 
         return self.declares(409)(wrapper)
 

@@ -2,15 +2,18 @@
 
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from service import create_app
 from service.config import normalize_database_url
 from service.database import db
+from service.models import Resource
 from tests.services import service_missing
 
 POSTGRES_URL = normalize_database_url(
@@ -148,3 +151,21 @@ def create_resource(client):
         return response.get_json()
 
     return create
+
+
+@contextmanager
+def concurrent_write_to_resource():
+    """Make another writer bump a resource's version just before the request writes it."""
+
+    def bump(mapper, connection, target):
+        table = Resource.__table__
+        statement = table.update().where(table.c.id == target.id)
+        connection.execute(statement.values(version=table.c.version + 1))
+
+    for name in ("before_update", "before_delete"):
+        event.listen(Resource, name, bump)
+    try:
+        yield
+    finally:
+        for name in ("before_update", "before_delete"):
+            event.remove(Resource, name, bump)

@@ -55,6 +55,7 @@ class ResourcesById(MethodView):
     @blp.arguments(ResourceUpdateSchema)
     @blp.response(200, ResourceSchema)
     @blp.resource_access(Permission.EDIT)
+    @blp.conflicts
     @blp.doc(operationId="updateResource")
     def patch(self, changes, resource):
         """Change a resource (owner or editor)"""
@@ -65,6 +66,7 @@ class ResourcesById(MethodView):
     @blp.authenticated("resources:write")
     @blp.response(204)
     @blp.resource_access(Permission.OWN)
+    @blp.conflicts
     @blp.doc(operationId="deleteResource")
     def delete(self, resource):
         """Delete a resource (owner only)"""

@@ -6,11 +6,12 @@ recipe here and a recipe for an undeclared error fails.
 """
 
 import json
+from contextlib import nullcontext
 
 import pytest
 
 from tests.assertions import SPEC_PATH, assert_problem
-from tests.conftest import PASSWORD, log_in, make_caller
+from tests.conftest import PASSWORD, concurrent_write_to_resource, log_in, make_caller
 
 MISSING = 999_999
 HUGE = b'{"name": "' + b"x" * 70_000 + b'"}'
@@ -214,6 +215,11 @@ RECIPES = {
         lambda w: res(w, MISSING),
         lambda w: {"json": {"name": "X"}, "headers": w.owner.headers},
     ),
+    ("updateResource", 409): (
+        "PATCH",
+        res,
+        lambda w: {"json": {"name": "X"}, "headers": w.owner.headers},
+    ),
     ("updateResource", 413): ("PATCH", res, lambda w: {**TOO_LARGE, "headers": w.owner.headers}),
     ("updateResource", 415): ("PATCH", res, lambda w: {**WRONG_TYPE, "headers": w.owner.headers}),
     ("updateResource", 422): (
@@ -223,6 +229,7 @@ RECIPES = {
     ),
     ("deleteResource", 401): ("DELETE", res, lambda w: {}),
     ("deleteResource", 403): ("DELETE", res, lambda w: {"headers": w.reader.headers}),
+    ("deleteResource", 409): ("DELETE", res, lambda w: {"headers": w.owner.headers}),
     ("deleteResource", 404): ("DELETE", res, lambda w: {"headers": w.stranger.headers}),
     ("listGrants", 401): ("GET", lambda w: f"{res(w)}/grants", lambda w: {}),
     ("listGrants", 403): (
@@ -288,6 +295,9 @@ RECIPES = {
     ),
 }
 
+# Produced by another writer changing the resource between its load and its write.
+RACES = {("updateResource", 409), ("deleteResource", 409)}
+
 
 def _email_clash(w: World) -> dict:
     w.client.patch(ME, json={"email": "rita@example.com"}, headers=w.reader.headers)
@@ -316,5 +326,7 @@ def test_every_declared_error_has_a_recipe():
 def test_declared_error_is_a_problem_document(app, client, operation, status):
     world = World(client, app)
     method, url, kwargs = RECIPES[(operation, status)]
-    response = client.open(url(world), method=method, **kwargs(world))
+    race = concurrent_write_to_resource() if (operation, status) in RACES else nullcontext()
+    with race:
+        response = client.open(url(world), method=method, **kwargs(world))
     assert_problem(response, status)

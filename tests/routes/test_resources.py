@@ -3,7 +3,7 @@
 import pytest
 
 from tests.assertions import assert_json, assert_no_content, assert_problem
-from tests.conftest import log_in
+from tests.conftest import concurrent_write_to_resource, log_in
 
 RESOURCES = "/api/v1/resources"
 MISSING_ID = 999_999
@@ -277,3 +277,23 @@ def test_delete_resource_anonymous_unauthorized(client, owner, create_resource):
 
 def test_delete_resource_missing_not_found(client, owner):
     assert_problem(client.delete(f"{RESOURCES}/{MISSING_ID}", headers=owner.headers), 404)
+
+
+def test_update_resource_changed_meanwhile_conflict(client, owner, create_resource):
+    resource = create_resource(owner)
+    with concurrent_write_to_resource():
+        response = client.patch(
+            f"{RESOURCES}/{resource['id']}", json={"name": "Mine"}, headers=owner.headers
+        )
+    assert_problem(response, 409, "changed meanwhile")
+    stored = client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).get_json()
+    assert stored["name"] == "Notes"
+    assert stored["version"] == 1
+
+
+def test_delete_resource_changed_meanwhile_conflict(client, owner, create_resource):
+    resource = create_resource(owner)
+    with concurrent_write_to_resource():
+        response = client.delete(f"{RESOURCES}/{resource['id']}", headers=owner.headers)
+    assert_problem(response, 409, "changed meanwhile")
+    assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).status_code == 200
