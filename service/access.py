@@ -1,4 +1,4 @@
-"""Who may do what to a resource: 404 for what the caller cannot see, then 403."""
+"""Loading what a route acts on: 404 for what the caller cannot see, then 403."""
 
 from enum import Enum
 
@@ -6,7 +6,8 @@ from flask_smorest import abort
 
 from service.auth import current_user
 from service.data import resources as resource_data
-from service.models import Resource
+from service.data import users as user_data
+from service.models import Resource, User
 
 
 class Permission(Enum):
@@ -31,3 +32,8 @@ def load_resource(resource_id: int, permission: Permission) -> Resource:
     if role not in permission.value:
         abort(403, message=FORBIDDEN_DETAIL[permission])
     return resource
+
+
+def load_user(username: str) -> User:
+    """A user by name (profiles are public, so a missing one is simply not found)."""
+    return user_data.get_user(username) or abort(404, message=f"User {username} not found.")

@@ -4,12 +4,10 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from schemas.grants import GrantSchema, GrantUpdateSchema
-from service.access import Permission
+from service.access import Permission, load_user
 from service.contract import Blueprint
 from service.data import grants as grant_data
-from service.data import users as user_data
 from service.database import db
-from service.models import User
 from service.routes.resources import RESOURCE_ID
 
 blp = Blueprint(
@@ -18,10 +16,6 @@ blp = Blueprint(
     url_prefix=f"/api/v1/resources/{RESOURCE_ID}/grants",
     description="Share a resource with other users (owner only).",
 )
-
-
-def _grantee(username: str) -> User:
-    return user_data.get_user(username) or abort(404, message=f"User {username} not found.")
 
 
 @blp.route("")
@@ -45,7 +39,7 @@ class GrantsByUser(MethodView):
     @blp.doc(operationId="putGrant")
     def put(self, grant, resource, username):
         """Share a resource with a user, or change their role"""
-        saved = grant_data.put_grant(resource, _grantee(username), grant["role"])
+        saved = grant_data.put_grant(resource, load_user(username), grant["role"])
         db.session.commit()
         return saved
 
@@ -55,7 +49,7 @@ class GrantsByUser(MethodView):
     @blp.doc(operationId="deleteGrant")
     def delete(self, resource, username):
         """Stop sharing a resource with a user"""
-        grant = grant_data.get_grant(resource, _grantee(username))
+        grant = grant_data.get_grant(resource, load_user(username))
         if grant is None:
             abort(404, message=f"Resource {resource.id} is not shared with {username}.")
         grant_data.delete_grant(grant)

@@ -10,6 +10,7 @@ from schemas.users import (
     UserSchema,
     UserUpdateSchema,
 )
+from service.access import load_user
 from service.auth import check_password, current_token, current_user, hash_password
 from service.contract import Blueprint
 from service.data import tokens as token_data
@@ -93,7 +94,7 @@ class UsersByName(MethodView):
     @blp.doc(operationId="getUser")
     def get(self, username):
         """Show a user's public profile"""
-        return user_data.get_user(username) or abort(404, message=f"User {username} not found.")
+        return load_user(username)
 
     @blp.authenticated("profile", admin=True)
     @blp.response(204)
@@ -101,6 +102,5 @@ class UsersByName(MethodView):
     @blp.doc(operationId="deleteUser")
     def delete(self, username):
         """Delete a user (administrators only)"""
-        user = user_data.get_user(username) or abort(404, message=f"User {username} not found.")
-        user_data.delete_user(user)
+        user_data.delete_user(load_user(username))
         db.session.commit()
