@@ -19,7 +19,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migra
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides settings read from the environment."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = JsonApiFlask(__name__, instance_relative_config=True)
     app.config.update(API_SETTINGS)
     app.config.update(settings_from_env(os.environ, app.instance_path))
     app.config.update(config or {})
@@ -42,7 +42,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.cli import register_commands
 
     register_commands(app)
+    if app.config["CONTRACT_GUARD"]:
+        from service import contract_guard
+
+        contract_guard.install(app)
     return app
+
+
+class JsonApiFlask(Flask):
+    """Flask, except that the automatic OPTIONS answer carries no HTML media type."""
+
+    def make_default_options_response(self):
+        # RFC 9110 §9.3.7: the methods in Allow, no content; Flask's default says text/html.
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
 
 
 def _register_request_id(app: Flask) -> None:

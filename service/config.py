@@ -22,6 +22,17 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from error
 
 
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
 def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling of the URL was given."""
     for prefix in ("postgres://", "postgresql://"):
@@ -42,6 +53,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(environ.get("DATABASE_URL", default_db)),
         "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
+        # Check every response against the spec (tests, staging); costs ~1 ms per response.
+        "CONTRACT_GUARD": _bool(environ, "SERVICE_CONTRACT_GUARD", False),
         # argon2id cost; the defaults are RFC 9106's low-memory profile.
         "ARGON2_TIME_COST": _int(environ, "SERVICE_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int(environ, "SERVICE_ARGON2_MEMORY_KIB", 64 * 1024),

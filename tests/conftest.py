@@ -16,6 +16,8 @@ from service.database import db
 from service.models import Resource
 from tests.services import service_missing
 
+pytest_plugins = ["tests.plugins.contract"]
+
 POSTGRES_URL = normalize_database_url(
     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 )
@@ -23,6 +25,7 @@ PASSWORD = "correct horse battery"
 # Real argon2id at OWASP's minimum cost, so the suite stays fast.
 TEST_SETTINGS = {
     "SERVICE_ENV": "testing",
+    "CONTRACT_GUARD": True,
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_KIB": 19456,
     "ARGON2_PARALLELISM": 1,

@@ -42,7 +42,7 @@ def crashing_app(sqlite_url):
     return app
 
 
-def test_unexpected_exception_is_a_500_without_internals(crashing_app, caplog):
+def test_unexpected_exception_is_a_500_without_internals(crashing_app, caplog, contract_violations):
     with caplog.at_level(logging.ERROR):
         response = crashing_app.test_client().get("/api/v1/crash")
     problem = assert_problem(response, 500)
@@ -50,3 +50,7 @@ def test_unexpected_exception_is_a_500_without_internals(crashing_app, caplog):
     assert "Traceback" not in response.get_data(as_text=True)
     assert problem["title"] == "Internal Server Error"
     assert "secret internals" in caplog.text, "the server log keeps the details"
+    # A 500 is never part of the contract: the guard reports it (and the test expects that).
+    [checked] = contract_violations
+    assert (checked.path, checked.status) == ("/api/v1/crash", 500)
+    contract_violations.clear()

@@ -1,0 +1,145 @@
+"""The suite's side of the contract guard.
+
+Every app the tests build runs with CONTRACT_GUARD on, so each response is checked against
+the spec as it leaves the app. Here a violation fails the test that caused it, and every
+conforming (operation, status) pair is counted; when the whole suite has run, a declared pair
+that no test produced fails the run (the status-coverage gate).
+"""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from service.contract_guard import CheckedResponse, response_checked
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "openapi" / "openapi.json"
+REPORT_PATH = ROOT / "build" / "status-coverage.json"
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+produced: Counter[tuple[str, str]] = Counter()
+pending_violations: list[CheckedResponse] = []
+_deselected = False
+_gate_failure: list[str] = []
+
+
+def count_conforming(counts: dict, checked: CheckedResponse) -> None:
+    """Count the response's (operation, status) pair if the guard found nothing wrong."""
+    if checked.operation_id is not None and not checked.violations:
+        pair = (checked.operation_id, str(checked.status))
+        counts[pair] = counts.get(pair, 0) + 1
+
+
+@response_checked.connect
+def _record(sender, checked: CheckedResponse) -> None:
+    if checked.violations:
+        pending_violations.append(checked)
+    count_conforming(produced, checked)
+
+
+def declared_pairs(spec: dict) -> set[tuple[str, str]]:
+    """Every (operationId, status) the spec says some request can produce."""
+    return {
+        (operation["operationId"], status)
+        for path_item in spec["paths"].values()
+        for method, operation in path_item.items()
+        if method in HTTP_METHODS
+        for status in operation["responses"]
+    }
+
+
+def coverage_report(spec: dict, counts: dict) -> dict:
+    """What was declared, what was produced how often, and what was never produced."""
+    declared = declared_pairs(spec)
+    return {
+        "declared": len(declared),
+        "produced": len(declared & set(counts)),
+        "missing": [f"{op} {status}" for op, status in sorted(declared - set(counts))],
+        "counts": {
+            f"{op} {status}": counts.get((op, status), 0) for op, status in sorted(declared)
+        },
+    }
+
+
+@pytest.fixture
+def contract_violations() -> list[CheckedResponse]:
+    """For tests that break the contract on purpose: they inspect and clear this list."""
+    return pending_violations
+
+
+def _fail_on_violations(when: str) -> None:
+    if not pending_violations:
+        return
+    found = [checked.describe() for checked in pending_violations]
+    pending_violations.clear()
+    pytest.fail(
+        f"The contract guard rejected {len(found)} response(s) during {when}:\n  "
+        + "\n  ".join(found),
+        pytrace=False,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    pending_violations.clear()
+    result = yield
+    _fail_on_violations("setup")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    _fail_on_violations("the test")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    result = yield
+    _fail_on_violations("teardown")
+    return result
+
+
+def pytest_deselected(items):
+    global _deselected
+    _deselected = _deselected or bool(items)
+
+
+def _ran_whole_suite(session: pytest.Session) -> bool:
+    config = session.config
+    tests_dir = ROOT / "tests"
+    whole_paths = all(Path(arg).resolve() == tests_dir for arg in config.args)
+    return whole_paths and not _deselected and not config.option.collectonly
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not produced:
+        return
+    report = coverage_report(json.loads(SPEC_PATH.read_text()), produced)
+    REPORT_PATH.parent.mkdir(exist_ok=True)
+    REPORT_PATH.write_text(json.dumps(report, indent=2) + "\n")
+    if report["missing"] and _ran_whole_suite(session) and exitstatus == 0:
+        _gate_failure.extend(report["missing"])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not produced:
+        return
+    report = json.loads(REPORT_PATH.read_text())
+    terminalreporter.write_sep("-", "status coverage")
+    terminalreporter.write_line(
+        f"{report['produced']} of {report['declared']} declared (operation, status) pairs "
+        f"produced; report in {REPORT_PATH.relative_to(ROOT)}"
+    )
+    if _gate_failure:
+        terminalreporter.write_line(
+            "FAILED: declared but never produced by any test (test them, or stop declaring them):",
+            red=True,
+        )
+        for pair in _gate_failure:
+            terminalreporter.write_line(f"  {pair}", red=True)
