@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.data.errors import Conflict
 from service.database import db
@@ -11,6 +11,10 @@ from service.models import User
 
 def get_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
+
+
+def _admin_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
 
 
 def list_users() -> list[User]:
@@ -52,6 +56,9 @@ def update_user(user: User, changes: dict[str, Any]) -> User:
 
 
 def delete_user(user: User) -> None:
+    # Without an administrator nobody can manage accounts until someone runs the CLI.
+    if user.role == "admin" and _admin_count() == 1:
+        raise Conflict("The last administrator cannot be deleted; make another one first.")
     # Tokens, resources and grants go with the user (ON DELETE CASCADE).
     db.session.delete(user)
     db.session.flush()

@@ -63,6 +63,7 @@ class Me(MethodView):
 
     @blp.authenticated("profile")
     @blp.response(204)
+    @blp.conflicts
     @blp.doc(operationId="deleteCurrentUser")
     def delete(self):
         """Delete your account, with its tokens, resources and grants"""
@@ -99,6 +100,7 @@ class UsersByName(MethodView):
     @blp.authenticated("profile", admin=True)
     @blp.response(204)
     @blp.declares(404)
+    @blp.conflicts
     @blp.doc(operationId="deleteUser")
     def delete(self, username):
         """Delete a user (administrators only)"""

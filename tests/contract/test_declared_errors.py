@@ -108,6 +108,7 @@ RECIPES = {
         lambda w: ME,
         lambda w: {"headers": w.token("olivia", "resources:read")},
     ),
+    ("deleteCurrentUser", 409): ("DELETE", lambda w: ME, lambda w: {"headers": w.token("root")}),
     ("changePassword", 400): (
         "PUT",
         lambda w: PASSWORD_URL,
@@ -147,6 +148,11 @@ RECIPES = {
     ("deleteUser", 404): (
         "DELETE",
         lambda w: f"{USERS}/nobody",
+        lambda w: {"headers": w.token("root")},
+    ),
+    ("deleteUser", 409): (
+        "DELETE",
+        lambda w: f"{USERS}/root",
         lambda w: {"headers": w.token("root")},
     ),
     ("createToken", 400): ("POST", lambda w: TOKENS, lambda w: MALFORMED),

@@ -174,3 +174,19 @@ def test_admin_list_shows_new_user(client, admin):
     make_caller(client, "zoe")
     names = [user["username"] for user in client.get(USERS, headers=admin.headers).get_json()]
     assert "zoe" in names
+
+
+def test_last_admin_cannot_delete_itself_conflict(client, admin):
+    assert_problem(client.delete(f"{USERS}/me", headers=admin.headers), 409, "last administrator")
+    response = client.delete(f"{USERS}/{admin.username}", headers=admin.headers)
+    assert_problem(response, 409, "last administrator")
+    assert_json(client.get(f"{USERS}/me", headers=admin.headers), 200, "User")
+
+
+def test_admin_may_delete_admins_while_another_remains(app, client, admin):
+    for name in ("deputy", "backup"):
+        result = app.test_cli_runner().invoke(args=["create-admin", name, "--password", PASSWORD])
+        assert result.exit_code == 0, result.output
+    assert_no_content(client.delete(f"{USERS}/deputy", headers=admin.headers))
+    assert_no_content(client.delete(f"{USERS}/me", headers=admin.headers))
+    assert_json(client.get(f"{USERS}/backup"), 200, "UserPublic")
