@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export FLASK_APP := service
 
-.PHONY: run test lint openapi migrate vendor lock clean
+.PHONY: run test lint fuzz openapi migrate vendor lock clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: $(INSTALLED) lint
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## A long schemathesis run over HTTP (gunicorn, SQLite unless FUZZ_DATABASE_URL is set).
+FUZZ_EXAMPLES ?= 500
+FUZZ_SEED ?= 2
+fuzz: $(INSTALLED)
+	$(BIN)/python -m tests.fuzz.live --max-examples $(FUZZ_EXAMPLES) --seed $(FUZZ_SEED) \
+	    $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)

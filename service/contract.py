@@ -166,6 +166,24 @@ class Blueprint(flask_smorest.Blueprint):
 
         return self.declares(409)(wrapper)
 
+    def links(self, status: int, **targets: dict):
+        """Declare OpenAPI links from this response to the operations (by operationId) that
+        take its values, e.g. `getResource={"parameters": {"resource_id": "$response.body#/id"}}`.
+
+        Generated clients and schemathesis' stateful phase follow them. Put it directly
+        above the decorator that declares the response.
+        """
+
+        def decorator(func):
+            response_doc = func._apidoc["response"]["responses"][status][-1]
+            response_doc["links"] = {
+                operation_id: {"operationId": operation_id, **link}
+                for operation_id, link in targets.items()
+            }
+            return func
+
+        return decorator
+
     def created(self, schema, endpoint: str, **url_values: str):
         """A 201 response whose `Location` points at `endpoint`, filled from the result."""
         respond = self.response(201, schema, headers=LOCATION_HEADER)

@@ -10,6 +10,10 @@ from service.data import grants as grant_data
 from service.database import db
 from service.routes.resources import RESOURCE_ID
 
+# From a grant to the grant list and to revoking it (OpenAPI links).
+SAME_RESOURCE = {"resource_id": "$request.path.resource_id"}
+SAME_GRANT = {"resource_id": "$request.path.resource_id", "username": "$request.path.username"}
+
 blp = Blueprint(
     "grants",
     __name__,
@@ -33,6 +37,9 @@ class Grants(MethodView):
 class GrantsByUser(MethodView):
     @blp.authenticated("resources:write")
     @blp.arguments(GrantUpdateSchema)
+    @blp.links(
+        200, listGrants={"parameters": SAME_RESOURCE}, deleteGrant={"parameters": SAME_GRANT}
+    )
     @blp.response(200, GrantSchema)
     @blp.resource_access(Permission.OWN)
     @blp.conflicts

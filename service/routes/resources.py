@@ -19,6 +19,16 @@ blp = Blueprint(
 
 # Bounded so an id past 64 bits is a 404 at routing, never an overflow in the database.
 RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
+# What a client can do next with a resource it created or read (OpenAPI links).
+NEW_RESOURCE = {"parameters": {"resource_id": "$response.body#/id"}}
+RESOURCE_OPERATIONS = (
+    "getResource",
+    "updateResource",
+    "deleteResource",
+    "listGrants",
+    "putGrant",
+    "deleteGrant",
+)
 
 
 @blp.route("")
@@ -32,6 +42,7 @@ class Resources(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceCreateSchema)
+    @blp.links(201, **{operation: NEW_RESOURCE for operation in RESOURCE_OPERATIONS})
     @blp.created(ResourceSchema, "resources.ResourcesById", resource_id="id")
     @blp.doc(operationId="createResource")
     def post(self, fields):
@@ -44,6 +55,7 @@ class Resources(MethodView):
 @blp.route(f"/{RESOURCE_ID}")
 class ResourcesById(MethodView):
     @blp.authenticated("resources:read", optional=True)
+    @blp.links(200, updateResource=NEW_RESOURCE, deleteResource=NEW_RESOURCE)
     @blp.response(200, ResourceSchema)
     @blp.resource_access(Permission.READ)
     @blp.doc(operationId="getResource")

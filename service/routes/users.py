@@ -17,6 +17,13 @@ from service.data import tokens as token_data
 from service.data import users as user_data
 from service.database import db
 
+# What a client can do next with an account it just created (OpenAPI links).
+NEW_USER = {"parameters": {"username": "$response.body#/username"}}
+# ... and log in with the credentials just chosen.
+SAME_CREDENTIALS = {
+    "requestBody": {"username": "$request.body#/username", "password": "$request.body#/password"}
+}
+
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts.")
 
 
@@ -30,6 +37,7 @@ class Users(MethodView):
         return user_data.list_users()
 
     @blp.arguments(UserCreateSchema, location="json_or_form")
+    @blp.links(201, getUser=NEW_USER, deleteUser=NEW_USER, createToken=SAME_CREDENTIALS)
     @blp.created(UserSchema, "users.UsersByName", username="username")
     @blp.conflicts
     @blp.doc(operationId="createUser")

@@ -1,9 +1,12 @@
-"""The guard itself: break one route on purpose and check that it is caught."""
+"""Break a route on purpose and check that it is caught: by the contract guard, by the
+status-coverage report, and by schemathesis (the mutation tests of the contract checks)."""
 
 import json
 
 import pytest
+import schemathesis
 from flask import request
+from schemathesis.core.failures import FailureGroup
 
 from service.contract_guard import response_checked
 from tests.assertions import SPEC_PATH
@@ -145,3 +148,20 @@ def test_automatic_options_and_head_conform(client, contract_violations):
     assert head.status_code == 200
     assert head.mimetype == "application/json"
     assert contract_violations == []
+
+
+def test_schemathesis_reports_a_201_answered_as_200(mutable_app, contract_violations):
+    break_route(mutable_app, "POST", "/api/v1/resources", _set_status(200))
+    caller = make_caller(mutable_app.test_client(), "olivia")
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", mutable_app)
+    operation = schema.find_operation_by_id("createResource")
+    case = operation.Case(
+        body={"name": "Notes"}, media_type="application/json", headers=caller.headers
+    )
+
+    with pytest.raises(FailureGroup) as failures:
+        case.call_and_validate()
+
+    codes = {failure.code for failure in failures.value.exceptions}
+    assert "ST103" in codes, failures.value  # undocumented status code
+    contract_violations.clear()

@@ -100,3 +100,31 @@ def test_created_responses_declare_location(generated):
 def test_request_schemas_refuse_unknown_fields(generated):
     for name, schema in generated["components"]["schemas"].items():
         assert schema.get("additionalProperties") is False, name
+
+
+def test_links_point_at_operations_and_their_parameters(generated):
+    by_id = {
+        operation["operationId"]: (path, operation) for path, _, operation in operations(generated)
+    }
+    links = [
+        (operation["operationId"], link)
+        for _, _, operation in operations(generated)
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 13, (
+        "the stateful phase needs the links from POST /users, /tokens, /resources"
+    )
+    for source, link in links:
+        path, target = by_id[link["operationId"]]
+        declared = {parameter["name"] for parameter in target.get("parameters", [])}
+        declared |= {
+            parameter["name"] for parameter in generated["paths"][path].get("parameters", [])
+        }
+        assert set(link.get("parameters", {})) <= declared, (source, link)
+        if "requestBody" in link:
+            body_schema = target["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            properties = generated["components"]["schemas"][body_schema.split("/")[-1]][
+                "properties"
+            ]
+            assert set(link["requestBody"]) <= set(properties), (source, link)

@@ -1,47 +1,99 @@
-"""schemathesis fuzzes the app in-process: every answer must match the declared contract."""
+"""schemathesis fuzzes the app in-process with the shared settings of schemathesis.toml.
+
+Every check and every phase: examples, coverage and fuzzing through `parametrize`, the
+stateful phase through the OpenAPI links. alice is the caller, bob her peer for the
+object-level authorization check; a second schema runs the admin routes as admin. The
+contract guard checks every answer on the server side as well.
+"""
 
 import shutil
 import tempfile
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
-from tests.conftest import PASSWORD, TEST_SETTINGS, migrated_app
+from service.database import db
+from service.models import Resource, Token, User
+from tests.conftest import TEST_SETTINGS, migrated_app
+from tests.fuzz import hooks, identities
+
+ADMIN_OPERATIONS = ["listUsers", "deleteUser"]
+FUZZ_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 
-class Session:
-    """A signed-in user for the fuzzer; signs up again if a fuzzed call deleted it."""
-
-    def __init__(self, client):
-        self.client = client
-        self.token = None
-
-    def headers(self) -> dict[str, str]:
-        if self.token is None or self._token_dead():
-            self.client.post("/api/v1/users", json={"username": "fuzzer", "password": PASSWORD})
-            login = {"username": "fuzzer", "password": PASSWORD}
-            self.token = self.client.post("/api/v1/tokens", json=login).get_json()["access_token"]
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def _token_dead(self) -> bool:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        return self.client.get("/api/v1/tokens/current", headers=headers).status_code == 401
+def _create_admin(app) -> None:
+    password = identities.passwords()[identities.ADMIN]
+    args = ["create-admin", identities.ADMIN, "--password", password]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
 
 
 # Built at import time: schemathesis reads the schema while pytest collects the tests.
 _FUZZ_DIR = tempfile.mkdtemp(prefix="contract-api-fuzz-")
 fuzz_app = migrated_app(f"sqlite:///{_FUZZ_DIR}/fuzz.sqlite3", **TEST_SETTINGS)
+_create_admin(fuzz_app)
 schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app)
+hooks.sign_up_identities(schema)
+admin_schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app).include(
+    operation_id=ADMIN_OPERATIONS
+)
 
 
-@pytest.fixture(scope="module")
-def fuzz_session():
-    yield Session(fuzz_app.test_client())
+@pytest.fixture(scope="module", autouse=True)
+def _remove_fuzz_database():
+    yield
     shutil.rmtree(_FUZZ_DIR, ignore_errors=True)
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_answers_as_declared(case, fuzz_session):
-    case.call_and_validate(headers=fuzz_session.headers())
+@FUZZ_SETTINGS
+def test_api_answers_as_declared(case):
+    case.call_and_validate()
+
+
+@admin_schema.auth()
+class AdminToken:
+    """The admin logs in through the real token route, like the WFC identities."""
+
+    def get(self, case, context):
+        password = identities.passwords()[identities.ADMIN]
+        login = {"username": identities.ADMIN, "password": password}
+        return fuzz_app.test_client().post("/api/v1/tokens", json=login).get_json()["access_token"]
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@admin_schema.parametrize()
+@FUZZ_SETTINGS
+def test_admin_routes_answer_as_declared(case):
+    case.call_and_validate()
+
+
+def _reset_between_scenarios() -> None:
+    """Each stateful scenario starts from the three identities and nothing else."""
+    names = {*identities.users(), identities.ADMIN}
+    with fuzz_app.app_context():
+        db.session.execute(db.delete(Resource))
+        db.session.execute(db.delete(User).where(User.username.not_in(names)))
+        damaged = db.session.scalar(
+            db.select(db.func.count()).select_from(Token).where(Token.revoked_at.is_not(None))
+        )
+        present = set(db.session.scalars(db.select(User.username)))
+        db.session.commit()
+    if damaged or present != set(names):
+        hooks.sign_up_identities(schema)
+        # The stateful phase never logs in again by itself.
+        hooks.forget_tokens(schema)
+
+
+class Workflows(schema.as_state_machine()):
+    def setup(self):
+        _reset_between_scenarios()
+
+
+TestStatefulWorkflows = Workflows.TestCase
+TestStatefulWorkflows.settings = settings(
+    FUZZ_SETTINGS, max_examples=40, stateful_step_count=10, phases=[Phase.generate]
+)

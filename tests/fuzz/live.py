@@ -1,0 +1,187 @@
+"""schemathesis over HTTP: the app served by gunicorn, fuzzed by the schemathesis CLI.
+
+Used by tests/contract/test_schemathesis_http.py (a short run on PostgreSQL in CI) and by
+`make fuzz` (a long run):
+
+    python -m tests.fuzz.live --max-examples 500 [--database-url URL] [--seed N]
+
+The server runs with the contract guard on; a violation it logs fails the run too.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.fuzz import identities
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+# Cheap argon2 so the fuzzer's many log-ins do not dominate the run.
+SERVER_ENV = {
+    "SERVICE_ENV": "testing",
+    "SERVICE_CONTRACT_GUARD": "1",
+    "SERVICE_ARGON2_TIME_COST": "2",
+    "SERVICE_ARGON2_MEMORY_KIB": "19456",
+    "SERVICE_ARGON2_PARALLELISM": "1",
+    "SERVICE_WORKERS": "2",
+}
+
+
+@dataclass
+class FuzzResult:
+    name: str
+    exit_code: int
+    output: str
+    guard_violations: list[str] = field(default_factory=list)
+
+    @property
+    def test_cases(self) -> int:
+        """The total schemathesis reports, e.g. "Test cases:\n  5321 generated"."""
+        found = re.search(r"(\d[\d,]*) generated", self.output)
+        return int(found.group(1).replace(",", "")) if found else 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+
+
+def _post_json(url: str, body: dict) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/openapi.json", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer on {base_url} within {timeout} s")
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate, and create the admin (the one identity that cannot sign up)."""
+    _run([str(BIN / "flask"), "--app", "service", "db", "upgrade"], env)
+    password = identities.passwords()[identities.ADMIN]
+    create_admin = ["create-admin", identities.ADMIN, "--password", password]
+    _run([str(BIN / "flask"), "--app", "service", *create_admin], env)
+
+
+@contextmanager
+def served(database_url: str, log_path: Path):
+    """gunicorn on a free loopback port, with the contract guard on; yields the base URL."""
+    port = _free_port()
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
+    env["SERVICE_BIND"] = f"127.0.0.1:{port}"
+    prepare_database(env)
+    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "service:create_app()"]
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base_url, server)
+        for username, password in identities.users().items():
+            account = {"username": username, "password": password}
+            status = _post_json(f"{base_url}/api/v1/users", account)
+            assert status == 201, f"signing up {username} answered {status}"
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# The admin-only routes run as admin, together with the sign-up and profile they link to;
+# everything else runs as alice (bob as her peer, escalating to others on 401/403).
+ADMIN_RUN = ["createUser", "getUser", "listUsers", "deleteUser"]
+ADMIN_ONLY = ["listUsers", "deleteUser"]
+
+
+def _schemathesis(base_url: str, max_examples: int, seed: int | None, *options: str):
+    command = [
+        str(BIN / "schemathesis"),
+        "run",
+        f"{base_url}/openapi.json",
+        "--max-examples",
+        str(max_examples),
+        "--workers",
+        "1",  # more than one worker crashes hypothesis on Python 3.11
+        *options,
+    ]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def fuzz(database_url: str, max_examples: int, seed: int | None = None) -> list[FuzzResult]:
+    """The two CLI runs against one fresh server; settings from schemathesis.toml."""
+    log_path = ROOT / "build" / "fuzz-server.log"
+    log_path.parent.mkdir(exist_ok=True)
+    runs = {
+        "as alice": [arg for name in ADMIN_ONLY for arg in ("--exclude-operation-id", name)],
+        "as admin": [arg for name in ADMIN_RUN for arg in ("--include-operation-id", name)]
+        + ["--auth-wfc-user", identities.ADMIN],
+    }
+    results = []
+    with served(database_url, log_path) as base_url:
+        for name, options in runs.items():
+            completed = _schemathesis(base_url, max_examples, seed, *options)
+            results.append(
+                FuzzResult(name, completed.returncode, completed.stdout + completed.stderr)
+            )
+    violations = [
+        line for line in log_path.read_text().splitlines() if "Contract violation" in line
+    ]
+    results[-1].guard_violations = violations
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-examples", type=int, default=500)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--database-url", help="default: a throwaway SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="contract-api-fuzz-") as folder:
+        database_url = args.database_url or f"sqlite:///{folder}/fuzz.sqlite3"
+        results = fuzz(database_url, args.max_examples, args.seed)
+    for result in results:
+        print(f"===== schemathesis {result.name}: exit {result.exit_code} =====")
+        print(result.output)
+    violations = [line for result in results for line in result.guard_violations]
+    print(f"Test cases: {sum(result.test_cases for result in results)} generated in all")
+    print(f"Contract guard violations on the server: {len(violations)}")
+    for line in violations:
+        print(f"  {line}")
+    return 0 if all(result.exit_code == 0 for result in results) and not violations else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
