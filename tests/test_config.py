@@ -37,7 +37,11 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path):
 
 @pytest.mark.parametrize(
     ("environ", "message"),
-    [({"SERVICE_ENV": "staging"}, "SERVICE_ENV"), ({"SERVICE_MAX_BODY_BYTES": "lots"}, "integer")],
+    [
+        ({"SERVICE_ENV": "staging"}, "SERVICE_ENV"),
+        ({"SERVICE_MAX_BODY_BYTES": "lots"}, "integer"),
+        ({"SERVICE_CONTRACT_GUARD": "maybe"}, "boolean"),
+    ],
 )
 def test_invalid_settings_refused(tmp_path, environ, message):
     with pytest.raises(ConfigError, match=message):
@@ -47,3 +51,19 @@ def test_invalid_settings_refused(tmp_path, environ, message):
 def test_psycopg_url_left_alone():
     url = "postgresql+psycopg://postgres@127.0.0.1/test"
     assert normalize_database_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", False), ("1", True), ("true", True), ("0", False)]
+)
+def test_contract_guard_switch(tmp_path, raw, expected):
+    settings = settings_from_env({"SERVICE_CONTRACT_GUARD": raw}, str(tmp_path))
+    assert settings["CONTRACT_GUARD"] is expected
+
+
+def test_guard_wraps_the_app_only_when_switched_on(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    guarded = create_app({"SQLALCHEMY_DATABASE_URI": url, "CONTRACT_GUARD": True})
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": url, "CONTRACT_GUARD": False})
+    assert type(guarded.wsgi_app).__name__ == "ContractGuard"
+    assert type(plain.wsgi_app).__name__ != "ContractGuard"

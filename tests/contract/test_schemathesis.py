@@ -19,7 +19,9 @@ from tests.conftest import TEST_SETTINGS, migrated_app
 from tests.fuzz import hooks, identities
 
 ADMIN_OPERATIONS = ["listUsers", "deleteUser"]
-FUZZ_SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: every `make test` runs the same cases, so a red run is reproducible;
+# `make fuzz` explores with more and other cases.
+FUZZ_SETTINGS = settings(deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
 def _create_admin(app) -> None:
@@ -72,19 +74,20 @@ def test_admin_routes_answer_as_declared(case):
 
 
 def _reset_between_scenarios() -> None:
-    """Each stateful scenario starts from the three identities and nothing else."""
+    """Each stateful scenario starts from the same state (Hypothesis replays scenarios and
+    rejects one that behaves differently the second time): the seeded accounts with their
+    original profiles and live tokens, and nothing else."""
     names = {*identities.users(), identities.ADMIN}
     with fuzz_app.app_context():
         db.session.execute(db.delete(Resource))
         db.session.execute(db.delete(User).where(User.username.not_in(names)))
-        damaged = db.session.scalar(
-            db.select(db.func.count()).select_from(Token).where(Token.revoked_at.is_not(None))
-        )
+        db.session.execute(db.update(User).values(first_name="", last_name="", email=None))
+        # A logged-out token in one scenario must not turn the next one into 401s.
+        db.session.execute(db.update(Token).values(revoked_at=None))
         present = set(db.session.scalars(db.select(User.username)))
         db.session.commit()
-    if damaged or present != set(names):
+    if present != names:
         hooks.sign_up_identities(schema)
-        # The stateful phase never logs in again by itself.
         hooks.forget_tokens(schema)
 
 
