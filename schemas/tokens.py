@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from schemas.base import BaseSchema, UTCDateTime
+from schemas.base import NO_NUL, BaseSchema, UTCDateTime
 
 SCOPES = ("resources:read", "resources:write", "profile")
 _SCOPE = "(" + "|".join(SCOPES) + ")"
@@ -18,7 +18,7 @@ class TokenCreateSchema(BaseSchema):
     """Credentials to log in with, and optionally a narrower scope for the token."""
 
     username = fields.String(
-        required=True, validate=validate.Length(1, 254), metadata={"example": "sam"}
+        required=True, validate=[validate.Length(1, 254), NO_NUL], metadata={"example": "sam"}
     )
     password = fields.String(
         required=True,

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
+from service.converters import UsernameConverter, username_parameter_schema
 from service.extensions import api, db, migrate
 
 # A client's request id is echoed only if it is short and plain (it lands in logs).
@@ -28,9 +29,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     os.makedirs(app.instance_path, exist_ok=True)
 
+    app.url_map.converters["username"] = UsernameConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
+    api.register_converter(UsernameConverter, username_parameter_schema)
 
     from service.routes import BLUEPRINTS
 

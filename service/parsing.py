@@ -42,6 +42,10 @@ class StrictParser(FlaskParser):
     @staticmethod
     def _decode_json(raw: bytes):
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            # "\ud800" is valid JSON syntax for text that is not Unicode (I-JSON, RFC 7493
+            # §2.1, forbids it): nothing could hash or store it.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except (UnicodeError, ValueError, RecursionError):
             abort(400, message="The body is not valid JSON (RFC 8259, UTF-8).")
+        return document

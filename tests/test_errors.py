@@ -54,3 +54,38 @@ def test_unexpected_exception_is_a_500_without_internals(crashing_app, caplog, c
     [checked] = contract_violations
     assert (checked.path, checked.status) == ("/api/v1/crash", 500)
     contract_violations.clear()
+
+
+# Found by schemathesis over HTTP on PostgreSQL: a log-in name with NUL answered 500.
+def test_login_name_with_nul_unprocessable(client):
+    response = client.post("/api/v1/tokens", json={"username": "a\x00b", "password": "x"})
+    assert "username" in assert_problem(response, 422)["errors"]
+
+
+# JSON may spell text that is not Unicode ("\ud800"); nothing could hash or store it.
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/tokens", b'{"username": "a\\ud800", "password": "secret"}'),
+        ("/api/v1/users", b'{"username": "sam", "password": "long enough \\udfff"}'),
+    ],
+)
+def test_unpaired_surrogate_in_body_bad_request(client, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    assert_problem(response, 400, "not valid JSON")
+    assert client.get("/api/v1/users/sam").status_code == 404
+
+
+# A username in the path that no account could have (NUL answered 500 on PostgreSQL) is a
+# routing 404, and the spec documents the pattern.
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/users/a%00b"),
+        ("GET", "/api/v1/users/%ED%A0%80"),
+        ("DELETE", "/api/v1/users/a%00b"),
+        ("DELETE", "/api/v1/resources/1/grants/a%00b"),
+    ],
+)
+def test_path_username_no_account_could_have_not_found(client, method, path):
+    assert_problem(client.open(path, method=method), 404)

@@ -33,7 +33,7 @@ class Grants(MethodView):
         return grant_data.list_grants(resource)
 
 
-@blp.route("/<string(maxlength=32):username>")
+@blp.route("/<username:username>")
 class GrantsByUser(MethodView):
     @blp.authenticated("resources:write")
     @blp.arguments(GrantUpdateSchema)

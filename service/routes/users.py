@@ -96,7 +96,7 @@ class MyPassword(MethodView):
         db.session.commit()
 
 
-@blp.route("/<string(maxlength=32):username>")
+@blp.route("/<username:username>")
 class UsersByName(MethodView):
     @blp.response(200, UserPublicSchema)
     @blp.declares(404)

@@ -297,3 +297,10 @@ def test_delete_resource_changed_meanwhile_conflict(client, owner, create_resour
         response = client.delete(f"{RESOURCES}/{resource['id']}", headers=owner.headers)
     assert_problem(response, 409, "changed meanwhile")
     assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).status_code == 200
+
+
+def test_create_resource_data_with_nul_characters_stored(client, owner):
+    body = {"name": "N", "data": {"key\x00": "value\x00"}}
+    created = assert_json(client.post(RESOURCES, json=body, headers=owner.headers), 201, "Resource")
+    shown = client.get(f"{RESOURCES}/{created['id']}", headers=owner.headers).get_json()
+    assert shown["data"] == {"key\x00": "value\x00"}

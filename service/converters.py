@@ -1,0 +1,17 @@
+"""URL converters whose rules the spec documents, so a malformed path value is a routing 404."""
+
+from werkzeug.routing import BaseConverter
+
+# The sign-up rule for usernames (schemas/users.py): nothing else can name an account.
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9_-]{2,31}"
+
+
+class UsernameConverter(BaseConverter):
+    """`<username:username>`: a NUL or any other character no username has never reaches
+    the database (PostgreSQL refuses NUL in text and would answer with an error)."""
+
+    regex = USERNAME_PATTERN
+
+
+def username_parameter_schema(converter) -> dict:
+    return {"type": "string", "pattern": f"^{USERNAME_PATTERN}$", "minLength": 3, "maxLength": 32}
