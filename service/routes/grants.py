@@ -22,7 +22,12 @@ blp = Blueprint(
 )
 
 
-@blp.route("")
+# Examples for the path: "sam's" access to resource 1, as in the schema examples.
+EXAMPLE_RESOURCE = {"in": "path", "name": "resource_id", "example": 1}
+EXAMPLE_USER = {"in": "path", "name": "username", "example": "sam"}
+
+
+@blp.route("", parameters=[EXAMPLE_RESOURCE])
 class Grants(MethodView):
     @blp.authenticated("resources:read")
     @blp.response(200, GrantSchema(many=True))
@@ -33,7 +38,7 @@ class Grants(MethodView):
         return grant_data.list_grants(resource)
 
 
-@blp.route("/<username:username>")
+@blp.route("/<username:username>", parameters=[EXAMPLE_RESOURCE, EXAMPLE_USER])
 class GrantsByUser(MethodView):
     @blp.authenticated("resources:write")
     @blp.arguments(GrantUpdateSchema)

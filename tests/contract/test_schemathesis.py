@@ -37,6 +37,14 @@ fuzz_app = migrated_app(f"sqlite:///{_FUZZ_DIR}/fuzz.sqlite3", **TEST_SETTINGS)
 _create_admin(fuzz_app)
 schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app)
 hooks.sign_up_identities(schema)
+
+
+def _send_in_process(method, path, body, headers):
+    response = fuzz_app.test_client().open(path, method=method, json=body, headers=headers)
+    return response.status_code, response.get_json()
+
+
+identities.seed_shared_resource(_send_in_process)
 admin_schema = schemathesis.openapi.from_wsgi("/openapi.json", fuzz_app).include(
     operation_id=ADMIN_OPERATIONS
 )

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import _throwaway_postgres_database
 from tests.fuzz import live
 
-# Short enough for every CI run (about 30 s); `make fuzz` runs the long version. The seed
-# keeps CI reproducible: how far schemathesis' stateful phase gets varies with the seed.
+# Short enough for every CI run (about 30 s); `make fuzz` runs the long version with fresh
+# seeds. A fixed seed here makes a red CI run reproducible.
 MAX_EXAMPLES = 50
 SEED = 2
 

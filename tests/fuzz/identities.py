@@ -31,3 +31,20 @@ def users() -> dict[str, str]:
     accounts = {name: password for name, password in passwords().items() if name != ADMIN}
     example = example_user()
     return {**accounts, example["username"]: example["password"]}
+
+
+def seed_shared_resource(send) -> None:
+    """alice's first resource, shared with sam as reader: what the grant routes' path
+    examples name (resource 1, sam), so those examples work against a fresh server.
+
+    `send(method, path, body, headers)` returns (status, JSON body).
+    """
+    alice = {"username": "alice", "password": passwords()["alice"]}
+    status, token = send("POST", "/api/v1/tokens", alice, {})
+    assert status == 201, (status, token)
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    status, resource = send("POST", "/api/v1/resources", {"name": "Shared notes"}, headers)
+    assert (status, resource["id"]) == (201, 1), (status, resource)
+    grant = f"/api/v1/resources/1/grants/{example_user()['username']}"
+    status, body = send("PUT", grant, {"role": "reader"}, headers)
+    assert status == 200, (status, body)

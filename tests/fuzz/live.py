@@ -62,15 +62,23 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
 
 
-def _post_json(url: str, body: dict) -> int:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+def _sender(base_url: str):
+    """send(method, path, body, headers) -> (status, JSON body), over HTTP."""
+
+    def send(method: str, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            base_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", **headers},
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    return send
 
 
 def _wait_until_up(base_url: str, server: subprocess.Popen, timeout: float = 30) -> None:
@@ -107,10 +115,12 @@ def served(database_url: str, log_path: Path):
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, server)
+        send = _sender(base_url)
         for username, password in identities.users().items():
             account = {"username": username, "password": password}
-            status = _post_json(f"{base_url}/api/v1/users", account)
+            status, _ = send("POST", "/api/v1/users", account, {})
             assert status == 201, f"signing up {username} answered {status}"
+        identities.seed_shared_resource(send)
         yield base_url
     finally:
         server.terminate()
