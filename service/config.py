@@ -33,6 +33,11 @@ def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
+def _list(environ: Mapping[str, str], name: str, default: str) -> list[str]:
+    raw = environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
 def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling of the URL was given."""
     for prefix in ("postgres://", "postgresql://"):
@@ -53,6 +58,14 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(environ.get("DATABASE_URL", default_db)),
         "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
+        # Browser origins allowed to call the API (comma-separated); when unset, any origin
+        # in development and none otherwise. Production refuses `*`.
+        "CORS_ALLOWED_ORIGINS": _list(environ, "SERVICE_CORS_ORIGINS", ""),
+        # Rate limits per client address: in memory, or shared through Redis when set.
+        "RATELIMIT_ENABLED": _bool(environ, "SERVICE_RATE_LIMITS", True),
+        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_DEFAULT": environ.get("SERVICE_RATE_LIMIT", "300 per minute"),
+        "LOGIN_RATE_LIMIT": environ.get("SERVICE_LOGIN_RATE_LIMIT", "10 per minute"),
         # Check every response against the spec (tests, staging); costs ~1 ms per response.
         "CONTRACT_GUARD": _bool(environ, "SERVICE_CONTRACT_GUARD", False),
         # argon2id cost; the defaults are RFC 9106's low-memory profile.
@@ -68,6 +81,8 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         return
     if config["SECRET_KEY"] in (DEFAULT_SECRET_KEY, "", None):
         raise ConfigError("SERVICE_SECRET_KEY must be set to a private value in production")
+    if "*" in config["CORS_ALLOWED_ORIGINS"]:
+        raise ConfigError("SERVICE_CORS_ORIGINS must list the allowed origins in production")
 
 
 API_SETTINGS: dict[str, Any] = {
@@ -83,6 +98,25 @@ API_SETTINGS: dict[str, Any] = {
     "OPENAPI_REDOC_PATH": "redoc",
     "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # flask-limiter: IETF RateLimit-* names, Retry-After in seconds, and fail open (logged)
+    # when Redis is unreachable rather than refusing every request.
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+    "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+    "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
+    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_KEY_PREFIX": "contract-api",
+    # flask-compress: brotli or gzip for JSON and the documentation assets.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIMETYPES": [
+        "application/json",
+        "application/problem+json",
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+    ],
     "API_SPEC_OPTIONS": {
         "info": {
             "summary": "A JSON API whose every answer is declared in this document.",

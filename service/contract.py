@@ -43,6 +43,28 @@ ERROR_HEADERS = {
             "schema": {"type": "string"},
         }
     },
+    HTTPStatus.TOO_MANY_REQUESTS: {
+        "Retry-After": {
+            "description": "Seconds until the limit lets a request through again.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Limit": {
+            "description": "Requests allowed in the window.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Remaining": {
+            "description": "Requests left in the window.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "RateLimit-Reset": {
+            "description": "When the window resets, in seconds since the Unix epoch.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+    },
 }
 
 
@@ -81,6 +103,17 @@ class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose decorators enforce a rule and declare the statuses it causes."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._document_rate_limit)
+
+    @staticmethod
+    def _document_rate_limit(doc, doc_info, **kwargs):
+        # Every operation is rate limited (flask-limiter's default limits, or its own).
+        doc.setdefault("responses", {})["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
+        return doc
+
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",

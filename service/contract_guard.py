@@ -8,12 +8,14 @@ test that caused a violation and counts which declared statuses were produced.
 """
 
 import functools
+import gzip
 import io
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import brotli
 from blinker import Namespace
 from flask import Flask
 from flask_smorest.spec.plugins import FlaskPlugin
@@ -75,6 +77,7 @@ class ContractGuard:
         response = Response(body_iter, status=status_line, headers=Headers(headers))
         if "Content-Type" not in headers:
             del response.headers["Content-Type"]  # Response would have added text/plain
+        _decode_content(response)
         checked = self.check(Request(_without_body(environ)), response)
         if checked.violations:
             log.error("Contract violation: %s", checked.describe())
@@ -132,6 +135,15 @@ class ContractGuard:
 def install(app: Flask) -> None:
     """Put the guard around the app (done by create_app when CONTRACT_GUARD is on)."""
     app.wsgi_app = ContractGuard(app)
+
+
+def _decode_content(response: Response) -> None:
+    """Validate what the client reads: undo gzip or brotli on the guard's copy."""
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "gzip":
+        response.set_data(gzip.decompress(response.get_data()))
+    elif encoding == "br":
+        response.set_data(brotli.decompress(response.get_data()))
 
 
 def _without_body(environ: dict) -> dict:

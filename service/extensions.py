@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in `create_app`."""
 
+from flask_compress import Compress
+from flask_cors import CORS
 from flask_migrate import Migrate
 
 from service.contract import Api
@@ -7,5 +9,7 @@ from service.database import db
 
 migrate = Migrate()
 api = Api()
+cors = CORS()
+compress = Compress()
 
-__all__ = ["api", "db", "migrate"]
+__all__ = ["api", "compress", "cors", "db", "migrate"]

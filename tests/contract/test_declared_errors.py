@@ -323,7 +323,8 @@ def declared_errors() -> set[tuple[str, int]]:
 
 
 def test_every_declared_error_has_a_recipe():
-    declared = declared_errors()
+    # Every operation declares 429; tests/test_limits.py produces it for each of them.
+    declared = {(operation, status) for operation, status in declared_errors() if status != 429}
     assert set(RECIPES) - declared == set(), "recipes for undeclared errors"
     assert declared - set(RECIPES) == set(), "declared errors without a recipe"
 

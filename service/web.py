@@ -1,0 +1,64 @@
+"""HTTP for browser clients: CORS, compression, caching and security headers (DESIGN §5)."""
+
+from flask import Flask, Response, request
+
+from service.extensions import compress, cors
+
+# What a page calling the API may send, and what its script may read from the answer.
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"]
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Link",
+    "X-Pagination",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-Request-ID",
+    "Deprecation",
+]
+# JSON is never a page: nothing may be loaded or framed from it.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI and ReDoc run inline bootstrap scripts and styles, from this server only.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "frame-ancestors 'none'"
+)
+DOCUMENTATION = ("api-docs.", "static")
+
+
+def init_app(app: Flask) -> None:
+    origins = app.config["CORS_ALLOWED_ORIGINS"]
+    if not origins and app.config["SERVICE_ENV"] == "development":
+        origins = ["*"]
+    cors.init_app(
+        app,
+        origins=origins,
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+    compress.init_app(app)
+    app.after_request(_cache_and_security_headers)
+
+
+def _cache_and_security_headers(response: Response) -> Response:
+    documentation = (request.endpoint or "").startswith(DOCUMENTATION)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = DOCS_POLICY if documentation else API_POLICY
+    if request.method not in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = "no-store"
+    elif request.endpoint == "static":
+        response.headers["Cache-Control"] = "public, max-age=86400"
+    elif "Authorization" in request.headers:
+        # Revalidate with the ETag; shared caches must not keep one caller's answer.
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.vary.add("Authorization")
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+        response.vary.add("Authorization")
+    return response
