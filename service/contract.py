@@ -5,12 +5,12 @@ from functools import wraps
 from http import HTTPStatus
 
 import flask_smorest
-from flask import url_for
+from flask import Response, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from schemas.problem import ProblemSchema
-from service import auth
+from service import auth, conditional
 from service.access import Permission, load_resource
 from service.data.errors import Conflict
 from service.database import db
@@ -194,7 +194,10 @@ class Blueprint(flask_smorest.Blueprint):
                 flask_smorest.abort(409, message="The change conflicts with existing data.")
             except StaleDataError:
                 # The version compare-and-swap matched no row: someone else wrote first.
+                # With If-Match the client asked for exactly that condition: 412.
                 db.session.rollback()
+                if conditional.preconditions_sent():
+                    flask_smorest.abort(412, message="It was changed meanwhile; load it again.")
                 flask_smorest.abort(409, message="It was changed meanwhile; load it again.")
 
         return self.declares(409)(wrapper)
@@ -217,17 +220,56 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def created(self, schema, endpoint: str, **url_values: str):
-        """A 201 response whose `Location` points at `endpoint`, filled from the result."""
-        respond = self.response(201, schema, headers=LOCATION_HEADER)
+    def created(self, schema, endpoint: str, *, versioned: bool = False, **url_values: str):
+        """A 201 response whose `Location` points at `endpoint`, filled from the result
+        (and, if `versioned`, whose ETag is the new thing's version)."""
+        headers = {**LOCATION_HEADER, **(conditional.ETAG_HEADER if versioned else {})}
+        respond = self.response(201, schema, headers=headers)
 
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
                 result = func(*args, **kwargs)
                 values = {key: getattr(result, attr) for key, attr in url_values.items()}
-                return result, {"Location": url_for(endpoint, **values)}
+                headers = {"Location": url_for(endpoint, **values)}
+                if versioned:
+                    headers["ETag"] = conditional.etag_of(result.version)
+                return result, headers
 
             return respond(wrapper)
 
         return decorator
+
+    def conditional_read(self, func):
+        """ETag on the answer; If-None-Match naming it answers 304 without a body.
+        Put it below `resource_access`: it needs the loaded resource."""
+
+        @wraps(func)
+        def wrapper(*args, resource, **kwargs):
+            etag = conditional.etag_of(resource.version)
+            if conditional.unchanged_since_client_copy(resource.version):
+                return Response(status=304, headers={"ETag": etag})
+            return func(*args, resource=resource, **kwargs), {"ETag": etag}
+
+        wrapper = self.doc(parameters=[conditional.IF_NONE_MATCH])(wrapper)
+        not_modified = self.alt_response(
+            304,
+            description="Your copy (If-None-Match) is current.",
+            headers=conditional.ETAG_HEADER,
+        )
+        return not_modified(wrapper)
+
+    def conditional_write(self, func):
+        """If-Match, when sent, must name the current version (412); the answer carries the
+        new ETag. Put it below `resource_access` and above `conflicts`."""
+
+        @wraps(func)
+        def wrapper(*args, resource, **kwargs):
+            conditional.require_current(resource.version)
+            result = func(*args, resource=resource, **kwargs)
+            if result is None:
+                return None
+            return result, {"ETag": conditional.etag_of(result.version)}
+
+        wrapper = self.doc(parameters=[conditional.IF_MATCH])(wrapper)
+        return self.declares(412)(wrapper)

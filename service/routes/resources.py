@@ -5,6 +5,7 @@ from flask.views import MethodView
 from schemas.resources import ResourceCreateSchema, ResourceSchema, ResourceUpdateSchema
 from service.access import Permission
 from service.auth import current_user
+from service.conditional import ETAG_HEADER
 from service.contract import Blueprint
 from service.data import resources as resource_data
 from service.database import db
@@ -43,7 +44,7 @@ class Resources(MethodView):
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceCreateSchema)
     @blp.links(201, **{operation: NEW_RESOURCE for operation in RESOURCE_OPERATIONS})
-    @blp.created(ResourceSchema, "resources.ResourcesById", resource_id="id")
+    @blp.created(ResourceSchema, "resources.ResourcesById", versioned=True, resource_id="id")
     @blp.doc(operationId="createResource")
     def post(self, fields):
         """Create a resource"""
@@ -56,8 +57,9 @@ class Resources(MethodView):
 class ResourcesById(MethodView):
     @blp.authenticated("resources:read", optional=True)
     @blp.links(200, updateResource=NEW_RESOURCE, deleteResource=NEW_RESOURCE)
-    @blp.response(200, ResourceSchema)
+    @blp.response(200, ResourceSchema, headers=ETAG_HEADER)
     @blp.resource_access(Permission.READ)
+    @blp.conditional_read
     @blp.doc(operationId="getResource")
     def get(self, resource):
         """Show a resource"""
@@ -65,8 +67,9 @@ class ResourcesById(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceUpdateSchema)
-    @blp.response(200, ResourceSchema)
+    @blp.response(200, ResourceSchema, headers=ETAG_HEADER)
     @blp.resource_access(Permission.EDIT)
+    @blp.conditional_write
     @blp.conflicts
     @blp.doc(operationId="updateResource")
     def patch(self, changes, resource):
@@ -78,6 +81,7 @@ class ResourcesById(MethodView):
     @blp.authenticated("resources:write")
     @blp.response(204)
     @blp.resource_access(Permission.OWN)
+    @blp.conditional_write
     @blp.conflicts
     @blp.doc(operationId="deleteResource")
     def delete(self, resource):

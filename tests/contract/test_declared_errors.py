@@ -14,6 +14,7 @@ from tests.assertions import SPEC_PATH, assert_problem
 from tests.conftest import PASSWORD, concurrent_write_to_resource, log_in, make_caller
 
 MISSING = 999_999
+STALE = '"v0"'
 HUGE = b'{"name": "' + b"x" * 70_000 + b'"}'
 
 
@@ -232,6 +233,16 @@ RECIPES = {
         "PATCH",
         res,
         lambda w: {**UNKNOWN_FIELD, "headers": w.owner.headers},
+    ),
+    ("updateResource", 412): (
+        "PATCH",
+        res,
+        lambda w: {"json": {"name": "X"}, "headers": {**w.owner.headers, "If-Match": STALE}},
+    ),
+    ("deleteResource", 412): (
+        "DELETE",
+        res,
+        lambda w: {"headers": {**w.owner.headers, "If-Match": STALE}},
     ),
     ("deleteResource", 401): ("DELETE", res, lambda w: {}),
     ("deleteResource", 403): ("DELETE", res, lambda w: {"headers": w.reader.headers}),

@@ -304,3 +304,63 @@ def test_create_resource_data_with_nul_characters_stored(client, owner):
     created = assert_json(client.post(RESOURCES, json=body, headers=owner.headers), 201, "Resource")
     shown = client.get(f"{RESOURCES}/{created['id']}", headers=owner.headers).get_json()
     assert shown["data"] == {"key\x00": "value\x00"}
+
+
+def test_resource_answers_carry_its_version_as_etag(client, owner):
+    created = client.post(RESOURCES, json={"name": "N"}, headers=owner.headers)
+    assert created.headers["ETag"] == '"v1"'
+    url = created.headers["Location"]
+    assert client.get(url, headers=owner.headers).headers["ETag"] == '"v1"'
+    changed = client.patch(url, json={"name": "M"}, headers=owner.headers)
+    assert changed.headers["ETag"] == '"v2"' and changed.get_json()["version"] == 2
+
+
+def test_get_resource_if_none_match_current_not_modified(client, owner, create_resource):
+    url = f"{RESOURCES}/{create_resource(owner)['id']}"
+    response = client.get(url, headers={**owner.headers, "If-None-Match": '"v1"'})
+    assert response.status_code == 304
+    assert response.get_data() == b""
+    assert response.headers["ETag"] == '"v1"'
+    for other in ('"v0", "v7"', "v1"):
+        assert_json(client.get(url, headers={**owner.headers, "If-None-Match": other}), 200)
+
+
+def test_update_resource_stale_if_match_precondition_failed(client, owner, create_resource):
+    url = f"{RESOURCES}/{create_resource(owner)['id']}"
+    client.patch(url, json={"name": "Changed"}, headers=owner.headers)
+    response = client.patch(
+        url, json={"name": "Mine"}, headers={**owner.headers, "If-Match": '"v1"'}
+    )
+    assert_problem(response, 412, "changed")
+    assert client.get(url, headers=owner.headers).get_json()["name"] == "Changed"
+
+
+@pytest.mark.parametrize("if_match", ['"v1"', "*", '"v1:br"', 'W/"v0", "v1"'])
+def test_update_resource_current_if_match_ok(client, owner, create_resource, if_match):
+    url = f"{RESOURCES}/{create_resource(owner)['id']}"
+    response = client.patch(
+        url, json={"name": "M"}, headers={**owner.headers, "If-Match": if_match}
+    )
+    assert assert_json(response, 200, "Resource")["version"] == 2
+
+
+def test_concurrent_writers_with_one_if_match_one_precondition_failed(
+    client, owner, create_resource
+):
+    """The If-Match check passes, then another writer commits before our UPDATE: the
+    version compare-and-swap refuses the write, as the precondition demands."""
+    url = f"{RESOURCES}/{create_resource(owner)['id']}"
+    with concurrent_write_to_resource():
+        response = client.patch(
+            url, json={"name": "Late"}, headers={**owner.headers, "If-Match": '"v1"'}
+        )
+    assert_problem(response, 412)
+    assert client.get(url, headers=owner.headers).get_json()["name"] == "Notes"
+
+
+def test_delete_resource_if_match(client, owner, create_resource):
+    url = f"{RESOURCES}/{create_resource(owner)['id']}"
+    assert_problem(client.delete(url, headers={**owner.headers, "If-Match": '"v9"'}), 412)
+    # Unquoted, so not an entity tag: it names no version and cannot match.
+    assert_problem(client.delete(url, headers={**owner.headers, "If-Match": "v1"}), 412)
+    assert_no_content(client.delete(url, headers={**owner.headers, "If-Match": '"v1"'}))

@@ -1,0 +1,74 @@
+"""Conditional requests (RFC 9110 §13): entity tags from a row's version, 304 and 412.
+
+The tag is the version, so a client's If-Match is exactly the compare-and-swap the write
+does: a stale tag is refused up front (412), and a writer that loses the race between the
+check and the UPDATE is refused by the database's version check (also 412; see
+`Blueprint.conflicts`).
+"""
+
+import re
+
+from flask import request
+from flask_smorest import abort
+
+# RFC 9110 §8.8.3: "*" or a list of (possibly weak) quoted tags.
+ENTITY_TAGS = r'^(\*|(W/)?"[!#-~]+"( *, *(W/)?"[!#-~]+")*)$'
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The version of this representation, for If-Match and If-None-Match.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
+def header_parameter(name: str, description: str) -> dict:
+    return {
+        "in": "header",
+        "name": name,
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "pattern": ENTITY_TAGS},
+    }
+
+
+IF_MATCH = header_parameter("If-Match", "Change only if this is still the current ETag (else 412).")
+IF_NONE_MATCH = header_parameter(
+    "If-None-Match", "Answer 304 without a body if this is still the current ETag."
+)
+
+
+def etag_of(version: int) -> str:
+    return f'"v{version}"'
+
+
+def _listed_tags(header: str) -> set[str]:
+    """The tags a client sent; flask-compress's ":br"/":gzip" suffix names the same version.
+    A malformed header names no tag: If-Match then fails (412), If-None-Match never hits."""
+    if not re.match(ENTITY_TAGS, header):
+        return set()
+    tags = re.findall(r'(?:W/)?"([!#-~]+)"', header)
+    return {f'"{tag.split(":")[0]}"' for tag in tags} | ({"*"} if header == "*" else set())
+
+
+def unchanged_since_client_copy(version: int) -> bool:
+    """If-None-Match names the current version: the client's copy is still good (304)."""
+    header = request.headers.get("If-None-Match")
+    if header is None:
+        return False
+    tags = _listed_tags(header)
+    return "*" in tags or etag_of(version) in tags
+
+
+def require_current(version: int) -> None:
+    """If-Match, when sent, must name the current version (else 412)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = _listed_tags(header)
+    if "*" not in tags and etag_of(version) not in tags:
+        abort(412, message="The resource changed since you loaded it: load it again.")
+
+
+def preconditions_sent() -> bool:
+    return "If-Match" in request.headers
