@@ -95,3 +95,25 @@ class ResourceSchema(BaseSchema):
         validate=validate.Range(min=1),
         metadata={"description": "Goes up by one with every change.", "example": 1},
     )
+
+
+SORT_ORDERS = ("created_at", "-created_at", "name", "-name")
+
+
+class ResourceQueryArgsSchema(BaseSchema):
+    """Filters and order for the list of resources."""
+
+    visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
+    owner = fields.String(
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{2,31}$"),
+        metadata={"description": "Only this user's resources.", "example": "sam"},
+    )
+    q = fields.String(
+        validate=[validate.Length(1, 100), SINGLE_LINE],
+        metadata={"description": "Only resources whose name contains this (any case)."},
+    )
+    sort = fields.String(
+        load_default="created_at",
+        validate=validate.OneOf(SORT_ORDERS),
+        metadata={"description": "Order by this field; a leading '-' reverses it."},
+    )

@@ -1,14 +1,16 @@
 """Api and Blueprint whose decorators both enforce behaviour and document it in the spec."""
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
 import flask_smorest
-from flask import Response, url_for
+from flask import Response, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from schemas.pagination import PaginationMetadataSchema
 from schemas.problem import ProblemSchema
 from service import auth, conditional
 from service.access import Permission, load_resource
@@ -68,6 +70,33 @@ ERROR_HEADERS = {
 }
 
 
+PAGINATION_HEADERS = {
+    "X-Pagination": {
+        "description": "Where this page sits in the whole list.",
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/PaginationMetadata"}}
+        },
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, prev, next and last pages, e.g. "
+        '`</api/v1/resources?page=2>; rel="next"`.',
+        "schema": {"type": "string"},
+    },
+}
+PAGE_RELATIONS = {
+    "first_page": "first",
+    "previous_page": "prev",
+    "next_page": "next",
+    "last_page": "last",
+}
+
+
+def _page_url(page: int) -> str:
+    """This request's URL with another page number (filters and page size kept)."""
+    return url_for(request.endpoint, **(request.view_args or {}), **{**request.args, "page": page})
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api with problem+json errors and no catch-all `default` response."""
 
@@ -91,9 +120,7 @@ class Api(flask_smorest.Api):
             self.spec.components.response(status.name, response, lazy=True)
 
     def _register_pagination_header(self):
-        # Nothing is paginated yet; flask-smorest's header would also be documented wrongly
-        # (a `schema` where a JSON value needs `content`).
-        pass
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
 
     def handle_http_exception(self, error):
         return problem_response(error)
@@ -118,6 +145,22 @@ class Blueprint(flask_smorest.Blueprint):
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": "application/json",
     }
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # A JSON value in a header is `content`, not `schema` (which means a, b, c lists).
+        resp_doc.setdefault("headers", {}).update(PAGINATION_HEADERS)
+
+    def _set_pagination_metadata(self, page_params, result, headers):
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+        links = [
+            f'<{_page_url(metadata[key])}>; rel="{rel}"'
+            for key, rel in PAGE_RELATIONS.items()
+            if key in metadata
+        ]
+        if links:
+            headers["Link"] = ", ".join(links)
+        return result, headers
 
     def declares(self, *statuses: int) -> Callable:
         """Document error responses by reference to the shared problem responses."""

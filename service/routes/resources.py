@@ -2,7 +2,12 @@
 
 from flask.views import MethodView
 
-from schemas.resources import ResourceCreateSchema, ResourceSchema, ResourceUpdateSchema
+from schemas.resources import (
+    ResourceCreateSchema,
+    ResourceQueryArgsSchema,
+    ResourceSchema,
+    ResourceUpdateSchema,
+)
 from service.access import Permission
 from service.auth import current_user
 from service.conditional import ETAG_HEADER
@@ -18,6 +23,7 @@ blp = Blueprint(
     description="User-owned JSON documents, private or public.",
 )
 
+MAX_PAGE_SIZE = 100
 # Bounded so an id past 64 bits is a 404 at routing, never an overflow in the database.
 RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
 # What a client can do next with a resource it created or read (OpenAPI links).
@@ -35,11 +41,17 @@ RESOURCE_OPERATIONS = (
 @blp.route("")
 class Resources(MethodView):
     @blp.authenticated("resources:read", optional=True)
+    @blp.arguments(ResourceQueryArgsSchema, location="query")
     @blp.response(200, ResourceSchema(many=True))
+    @blp.paginate(max_page_size=MAX_PAGE_SIZE)
     @blp.doc(operationId="listResources")
-    def get(self):
-        """List the resources you may see"""
-        return resource_data.list_visible_resources(current_user())
+    def get(self, filters, pagination_parameters):
+        """List the resources you may see, a page at a time"""
+        page = pagination_parameters
+        resources, page.item_count = resource_data.list_visible_resources(
+            current_user(), filters, offset=page.first_item, limit=page.page_size
+        )
+        return resources
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceCreateSchema)

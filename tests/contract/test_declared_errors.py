@@ -177,6 +177,7 @@ RECIPES = {
         lambda w: "/api/v1/resources",
         lambda w: {"headers": w.token("olivia", "profile")},
     ),
+    ("listResources", 422): ("GET", lambda w: "/api/v1/resources?page_size=0", lambda w: {}),
     ("createResource", 400): (
         "POST",
         lambda w: "/api/v1/resources",
