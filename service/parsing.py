@@ -32,9 +32,10 @@ class StrictParser(FlaskParser):
         return self._decode_json(raw)
 
     def load_json_or_form(self, req, schema):
-        _require_body(req)
         if req.mimetype == FORM:
+            # An empty form is a form with no fields; an empty JSON body is no JSON at all.
             return self.load_form(req, schema)
+        _require_body(req)
         if not core.is_json(req.mimetype):
             abort(415, message=f"Send the body as application/json or {FORM}.")
         return self._decode_json(req.get_data(cache=True))

@@ -28,6 +28,13 @@ MAX_PAGE_SIZE = 100
 RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
 # What a client can do next with a resource it created or read (OpenAPI links).
 NEW_RESOURCE = {"parameters": {"resource_id": "$response.body#/id"}}
+# ... and change or delete exactly the version just seen.
+SEEN_VERSION = {
+    "parameters": {
+        "resource_id": "$response.body#/id",
+        "header.If-Match": "$response.header.ETag",
+    }
+}
 RESOURCE_OPERATIONS = (
     "getResource",
     "updateResource",
@@ -68,7 +75,7 @@ class Resources(MethodView):
 @blp.route(f"/{RESOURCE_ID}")
 class ResourcesById(MethodView):
     @blp.authenticated("resources:read", optional=True)
-    @blp.links(200, updateResource=NEW_RESOURCE, deleteResource=NEW_RESOURCE)
+    @blp.links(200, updateResource=SEEN_VERSION, deleteResource=SEEN_VERSION)
     @blp.response(200, ResourceSchema, headers=ETAG_HEADER)
     @blp.resource_access(Permission.READ)
     @blp.conditional_read

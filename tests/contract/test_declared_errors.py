@@ -314,6 +314,67 @@ RECIPES = {
 }
 
 # Produced by another writer changing the resource between its load and its write.
+LEGACY_SIGN_UP = "/userSignUp"
+LEGACY_DETAILS = "/userDetails"
+LEGACY_DATA = "/api/data"
+
+
+def legacy_res(w: World, resource_id=None) -> str:
+    return f"/api/resource/{resource_id or w.resource_id}"
+
+
+def _owner(extra: dict):
+    return lambda w: {**extra, "headers": w.owner.headers}
+
+
+LEGACY_RECIPES = {
+    ("legacySignUp", 400): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: MALFORMED),
+    ("legacySignUp", 409): (
+        "POST",
+        lambda w: LEGACY_SIGN_UP,
+        lambda w: {"data": {"username": "olivia", "password": PASSWORD}},
+    ),
+    ("legacySignUp", 413): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: TOO_LARGE),
+    ("legacySignUp", 415): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: WRONG_TYPE),
+    ("legacySignUp", 422): (
+        "POST",
+        lambda w: LEGACY_SIGN_UP,
+        lambda w: {"data": {"username": "x1y"}},
+    ),
+    ("legacyUserDetails", 400): ("POST", lambda w: LEGACY_DETAILS, _owner(MALFORMED)),
+    ("legacyUserDetails", 401): (
+        "POST",
+        lambda w: LEGACY_DETAILS,
+        lambda w: {"data": {"username": "olivia"}},
+    ),
+    ("legacyUserDetails", 403): (
+        "POST",
+        lambda w: LEGACY_DETAILS,
+        _owner({"data": {"username": "rita", "firstname": "Not", "lastname": "Me"}}),
+    ),
+    ("legacyUserDetails", 413): ("POST", lambda w: LEGACY_DETAILS, _owner(TOO_LARGE)),
+    ("legacyUserDetails", 415): ("POST", lambda w: LEGACY_DETAILS, _owner(WRONG_TYPE)),
+    ("legacyUserDetails", 422): (
+        "POST",
+        lambda w: LEGACY_DETAILS,
+        _owner({"data": {"nickname": "x"}}),
+    ),
+    ("legacyPostData", 400): ("POST", lambda w: LEGACY_DATA, _owner(MALFORMED)),
+    ("legacyPostData", 401): ("POST", lambda w: LEGACY_DATA, lambda w: {"json": {}}),
+    ("legacyPostData", 413): ("POST", lambda w: LEGACY_DATA, _owner(TOO_LARGE)),
+    ("legacyPostData", 415): ("POST", lambda w: LEGACY_DATA, _owner(WRONG_TYPE)),
+    ("legacyPostData", 422): ("POST", lambda w: LEGACY_DATA, _owner({"json": [1, 2]})),
+    ("legacyGetResource", 401): ("GET", legacy_res, lambda w: {"headers": BAD_TOKEN}),
+    ("legacyGetResource", 403): (
+        "GET",
+        legacy_res,
+        lambda w: {"headers": w.token("olivia", "profile")},
+    ),
+    ("legacyGetResource", 404): ("GET", legacy_res, lambda w: {"headers": w.stranger.headers}),
+}
+RECIPES.update(LEGACY_RECIPES)
+
+
 RACES = {("updateResource", 409), ("deleteResource", 409)}
 
 

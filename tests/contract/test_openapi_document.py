@@ -97,9 +97,13 @@ def test_created_responses_declare_location(generated):
             )
 
 
+# The legacy /api/data route takes any JSON object, by design (size and depth capped).
+OPEN_SCHEMAS = {"JsonObject"}
+
+
 def test_request_schemas_refuse_unknown_fields(generated):
     for name, schema in generated["components"]["schemas"].items():
-        assert schema.get("additionalProperties") is False, name
+        assert schema.get("additionalProperties") is (name in OPEN_SCHEMAS), name
 
 
 def test_links_point_at_operations_and_their_parameters(generated):
@@ -121,7 +125,8 @@ def test_links_point_at_operations_and_their_parameters(generated):
         declared |= {
             parameter["name"] for parameter in generated["paths"][path].get("parameters", [])
         }
-        assert set(link.get("parameters", {})) <= declared, (source, link)
+        named = {name.split(".", 1)[-1] for name in link.get("parameters", {})}
+        assert named <= declared, (source, link)
         if "requestBody" in link:
             body_schema = target["requestBody"]["content"]["application/json"]["schema"]["$ref"]
             properties = generated["components"]["schemas"][body_schema.split("/")[-1]][
