@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# jQuery for the browser tests' page, from the npm lock file.
+NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
 .PHONY: run test lint fuzz openapi migrate vendor lock clean
@@ -13,13 +15,16 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+$(NODE_MODULES): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
 ## Serve the API with gunicorn on 127.0.0.1:8000 (SQLite in instance/ unless DATABASE_URL is set).
 run: migrate
 	@echo "API docs: http://127.0.0.1:8000/docs (ReDoc: /redoc, spec: /openapi.json)"
 	exec $(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
 
 ## Lint, then the whole test suite.
-test: $(INSTALLED) lint
+test: $(INSTALLED) $(NODE_MODULES) lint
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)

@@ -109,6 +109,9 @@ API_SETTINGS: dict[str, Any] = {
     "RATELIMIT_KEY_PREFIX": "contract-api",
     # flask-compress: brotli or gzip for JSON and the documentation assets.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
+    # Not streamed files (the docs' assets): flask-compress 1.25 never closes the file it
+    # streams from, one leaked handle per request. Leave those to the proxy.
+    "COMPRESS_STREAMS": False,
     "COMPRESS_MIMETYPES": [
         "application/json",
         "application/problem+json",
