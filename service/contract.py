@@ -29,6 +29,21 @@ LOCATION_HEADER = {
         "schema": {"type": "string", "format": "uri-reference"},
     }
 }
+REQUEST_ID_HEADER = {
+    "X-Request-ID": {
+        "description": "The request's id: yours if you sent a plain one, else a new one.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+    }
+}
+CACHE_CONTROL_HEADER = {
+    "Cache-Control": {
+        "description": "`private, no-cache` when you sent credentials, else `no-cache`: "
+        "revalidate with If-None-Match.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
 # Headers an error response must carry (RFC 9110 §11.6.1, §15.5.6).
 ERROR_HEADERS = {
     HTTPStatus.UNAUTHORIZED: {
@@ -115,8 +130,7 @@ class Api(flask_smorest.Api):
                     PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
                 },
             }
-            if status in ERROR_HEADERS:
-                response["headers"] = ERROR_HEADERS[status]
+            response["headers"] = {**REQUEST_ID_HEADER, **ERROR_HEADERS.get(status, {})}
             self.spec.components.response(status.name, response, lazy=True)
 
     def _register_pagination_header(self):
@@ -133,12 +147,20 @@ class Blueprint(flask_smorest.Blueprint):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._document_rate_limit)
+        self._prepare_doc_cbks.append(self._document_common_headers)
 
     @staticmethod
-    def _document_rate_limit(doc, doc_info, **kwargs):
-        # Every operation is rate limited (flask-limiter's default limits, or its own).
-        doc.setdefault("responses", {})["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
+    def _document_common_headers(doc, doc_info, *, method, **kwargs):
+        """What every operation shares: a rate limit (flask-limiter's default, or its own),
+        X-Request-ID on every answer, Cache-Control on every GET answer."""
+        responses = doc.setdefault("responses", {})
+        responses["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
+        for response in responses.values():
+            if isinstance(response, dict):  # the error responses are shared components
+                headers = response.setdefault("headers", {})
+                headers.update(REQUEST_ID_HEADER)
+                if method == "get":
+                    headers.update(CACHE_CONTROL_HEADER)
         return doc
 
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {

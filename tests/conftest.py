@@ -26,8 +26,10 @@ PASSWORD = "correct horse battery"
 TEST_SETTINGS = {
     "SERVICE_ENV": "testing",
     "CONTRACT_GUARD": True,
-    # The suite sends thousands of requests from one address; limits have tests of their own.
+    # The suite sends thousands of requests from one address; limits have tests of their own,
+    # in memory unless a test asks for Redis (REDIS_URL must not leak counts between tests).
     "RATELIMIT_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_KIB": 19456,
     "ARGON2_PARALLELISM": 1,
@@ -36,7 +38,10 @@ TEST_SETTINGS = {
 
 def _throwaway_postgres_database():
     """Create a database of our own on the server, so no test touches anyone's data."""
-    admin_engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    # No pool: each admin statement opens and closes its own connection, none lingers.
+    admin_engine = sa.create_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
     name = f"contract_api_test_{uuid.uuid4().hex[:12]}"
     try:
         with admin_engine.connect() as connection:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from tests.assertions import SPEC_PATH, assert_problem
 from tests.conftest import TEST_SETTINGS, migrated_app
 from tests.services import service_missing
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PATH_VALUES = {"resource_id": "1", "username": "sam"}
 
 
@@ -56,11 +57,18 @@ def test_login_limit_is_tighter_than_the_default(tmp_path):
 
 
 def _redis_url() -> str:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        client.ping()
     except redis.exceptions.ConnectionError as error:
         service_missing(f"Redis unreachable at {REDIS_URL}: {error}")
+    finally:
+        client.close()
     return REDIS_URL
+
+
+def _close_storage(app) -> None:
+    app.extensions["rate_limiter"].storage.storage.close()
 
 
 def test_limit_is_shared_by_workers_through_redis(tmp_path):
@@ -70,11 +78,13 @@ def test_limit_is_shared_by_workers_through_redis(tmp_path):
         "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
         "RATELIMIT_DEFAULT": "2 per minute",
     }
-    first = _limited_app(tmp_path, **shared).test_client()
-    second = _limited_app(tmp_path, **shared).test_client()
+    workers = [_limited_app(tmp_path, **shared) for _ in range(2)]
+    first, second = (worker.test_client() for worker in workers)
     assert first.get("/api/v1/resources").status_code == 200
     assert second.get("/api/v1/resources").status_code == 200
     assert_rate_limited(first.get("/api/v1/resources"))
+    for worker in workers:
+        _close_storage(worker)
 
 
 @pytest.fixture
