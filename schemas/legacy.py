@@ -5,19 +5,11 @@ from marshmallow import fields, validate, validates_schema
 
 from schemas.base import BaseSchema
 from schemas.resources import validate_data_limits
-from schemas.users import NAME_RULES, PASSWORD_RULES, USERNAME_RULES
+from schemas.users import NAME_RULES, USERNAME_RULES, CredentialsSchema
 
 
-class LegacySignUpSchema(BaseSchema):
+class LegacySignUpSchema(CredentialsSchema):
     """The tutorial's sign-up form."""
-
-    username = fields.String(required=True, validate=USERNAME_RULES, metadata={"example": "sam"})
-    password = fields.String(
-        required=True,
-        load_only=True,
-        validate=PASSWORD_RULES,
-        metadata={"example": "correct horse battery"},
-    )
 
 
 class LegacyUserDetailsSchema(BaseSchema):

@@ -16,8 +16,8 @@ NAME_RULES = [validate.Length(max=100), SINGLE_LINE]
 EMAIL_RULES = validate.Length(max=254)
 
 
-class UserCreateSchema(BaseSchema):
-    """Sign-up details."""
+class CredentialsSchema(BaseSchema):
+    """The username and password a new account is made with."""
 
     username = fields.String(required=True, validate=USERNAME_RULES, metadata={"example": "sam"})
     password = fields.String(
@@ -26,6 +26,11 @@ class UserCreateSchema(BaseSchema):
         validate=PASSWORD_RULES,
         metadata={"example": "correct horse battery"},
     )
+
+
+class UserCreateSchema(CredentialsSchema):
+    """Sign-up details."""
+
     email = fields.Email(validate=EMAIL_RULES, metadata={"example": "sam@example.com"})
     first_name = fields.String(validate=NAME_RULES, metadata={"example": "Sam"})
     last_name = fields.String(validate=NAME_RULES, metadata={"example": "Smith"})

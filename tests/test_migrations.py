@@ -22,3 +22,5 @@ def test_upgrade_from_empty_matches_models(request, database, tmp_path):
         assert compare_metadata(context, db.metadata) == []
         tables = set(db.inspect(connection).get_table_names())
     assert {"users", "tokens", "resources", "grants", "alembic_version"} <= tables
+    with app.app_context():
+        db.engine.dispose()  # before the session drops the database under it

@@ -72,7 +72,8 @@ class Resources(MethodView):
         return resource
 
 
-@blp.route(f"/{RESOURCE_ID}")
+# The path example names a resource of its own (the grant routes' example is resource 1).
+@blp.route(f"/{RESOURCE_ID}", parameters=[{"in": "path", "name": "resource_id", "example": 2}])
 class ResourcesById(MethodView):
     @blp.authenticated("resources:read", optional=True)
     @blp.links(200, updateResource=SEEN_VERSION, deleteResource=SEEN_VERSION)

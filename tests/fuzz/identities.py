@@ -34,8 +34,9 @@ def users() -> dict[str, str]:
 
 
 def seed_shared_resource(send) -> None:
-    """alice's first resource, shared with sam as reader: what the grant routes' path
-    examples name (resource 1, sam), so those examples work against a fresh server.
+    """Two resources of alice's, both shared with sam as reader: what the path examples
+    name (grants: resource 1 and sam; resources: 2), so that those examples work against a
+    fresh server whatever order they run in.
 
     `send(method, path, body, headers)` returns (status, JSON body).
     """
@@ -43,8 +44,9 @@ def seed_shared_resource(send) -> None:
     status, token = send("POST", "/api/v1/tokens", alice, {})
     assert status == 201, (status, token)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
-    status, resource = send("POST", "/api/v1/resources", {"name": "Shared notes"}, headers)
-    assert (status, resource["id"]) == (201, 1), (status, resource)
-    grant = f"/api/v1/resources/1/grants/{example_user()['username']}"
-    status, body = send("PUT", grant, {"role": "reader"}, headers)
-    assert status == 200, (status, body)
+    for expected_id, name in ((1, "Shared notes"), (2, "Notes")):
+        status, resource = send("POST", "/api/v1/resources", {"name": name}, headers)
+        assert (status, resource["id"]) == (201, expected_id), (status, resource)
+        grant = f"/api/v1/resources/{expected_id}/grants/{example_user()['username']}"
+        status, body = send("PUT", grant, {"role": "reader"}, headers)
+        assert status == 200, (status, body)

@@ -152,8 +152,11 @@ def _schemathesis(base_url: str, max_examples: int, seed: int | None, *options: 
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
-def fuzz(database_url: str, max_examples: int, seed: int | None = None) -> list[FuzzResult]:
-    """The two CLI runs against one fresh server; settings from schemathesis.toml."""
+def fuzz(
+    database_url: str, max_examples: int, seed: int | None = None, *options: str
+) -> list[FuzzResult]:
+    """The two CLI runs against one fresh server; settings from schemathesis.toml, plus
+    `options` for both runs."""
     log_path = ROOT / "build" / "fuzz-server.log"
     log_path.parent.mkdir(exist_ok=True)
     runs = {
@@ -163,8 +166,8 @@ def fuzz(database_url: str, max_examples: int, seed: int | None = None) -> list[
     }
     results = []
     with served(database_url, log_path) as base_url:
-        for name, options in runs.items():
-            completed = _schemathesis(base_url, max_examples, seed, *options)
+        for name, run_options in runs.items():
+            completed = _schemathesis(base_url, max_examples, seed, *run_options, *options)
             results.append(
                 FuzzResult(name, completed.returncode, completed.stdout + completed.stderr)
             )
