@@ -52,22 +52,23 @@ def _listed_tags(header: str) -> set[str]:
     return {f'"{tag.split(":")[0]}"' for tag in tags} | ({"*"} if header == "*" else set())
 
 
-def unchanged_since_client_copy(version: int) -> bool:
-    """If-None-Match names the current version: the client's copy is still good (304)."""
-    header = request.headers.get("If-None-Match")
+def _names_current(header_name: str, version: int) -> bool | None:
+    """Whether the header names this version (or *); None when it was not sent."""
+    header = request.headers.get(header_name)
     if header is None:
-        return False
+        return None
     tags = _listed_tags(header)
     return "*" in tags or etag_of(version) in tags
 
 
+def unchanged_since_client_copy(version: int) -> bool:
+    """If-None-Match names the current version: the client's copy is still good (304)."""
+    return bool(_names_current("If-None-Match", version))
+
+
 def require_current(version: int) -> None:
     """If-Match, when sent, must name the current version (else 412)."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return
-    tags = _listed_tags(header)
-    if "*" not in tags and etag_of(version) not in tags:
+    if _names_current("If-Match", version) is False:
         abort(412, message="The resource changed since you loaded it: load it again.")
 
 

@@ -44,6 +44,16 @@ CACHE_CONTROL_HEADER = {
         "schema": {"type": "string"},
     }
 }
+
+
+def _count_header(description: str) -> dict:
+    return {
+        "description": description,
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }
+
+
 # Headers an error response must carry (RFC 9110 §11.6.1, §15.5.6).
 ERROR_HEADERS = {
     HTTPStatus.UNAUTHORIZED: {
@@ -61,26 +71,13 @@ ERROR_HEADERS = {
         }
     },
     HTTPStatus.TOO_MANY_REQUESTS: {
-        "Retry-After": {
-            "description": "Seconds until the limit lets a request through again.",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 0},
-        },
-        "RateLimit-Limit": {
-            "description": "Requests allowed in the window.",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 0},
-        },
-        "RateLimit-Remaining": {
-            "description": "Requests left in the window.",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 0},
-        },
-        "RateLimit-Reset": {
-            "description": "When the window resets, in seconds since the Unix epoch.",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 0},
-        },
+        name: _count_header(description)
+        for name, description in (
+            ("Retry-After", "Seconds until the limit lets a request through again."),
+            ("RateLimit-Limit", "Requests allowed in the window."),
+            ("RateLimit-Remaining", "Requests left in the window."),
+            ("RateLimit-Reset", "When the window resets, in seconds since the Unix epoch."),
+        )
     },
 }
 
@@ -173,8 +170,10 @@ class Blueprint(flask_smorest.Blueprint):
         resp_doc.setdefault("headers", {}).update(PAGINATION_HEADERS)
 
     def _set_pagination_metadata(self, page_params, result, headers):
-        result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        metadata = json.loads(headers[self.PAGINATION_HEADER_NAME])
+        metadata = self._make_pagination_metadata(
+            page_params.page, page_params.page_size, page_params.item_count
+        )
+        headers = {**(headers or {}), self.PAGINATION_HEADER_NAME: json.dumps(metadata)}
         links = [
             f'<{_page_url(metadata[key])}>; rel="{rel}"'
             for key, rel in PAGE_RELATIONS.items()

@@ -96,6 +96,10 @@ class ContractGuard:
     def spec(self) -> dict:
         return json.loads(self.spec_text)
 
+    @functools.cached_property
+    def openapi(self) -> OpenAPI:
+        return _openapi(self.spec_text)
+
     def check(self, request: Request, response: Response) -> CheckedResponse:
         """Validate one exchange; the result lists every mismatch with the spec."""
         rule = _routed_rule(self.app, request)
@@ -124,7 +128,7 @@ class ContractGuard:
         is_head = request.method == "HEAD"
         if is_head:
             request = Request({**request.environ, "REQUEST_METHOD": "GET"})
-        errors = _openapi(self.spec_text).iter_response_errors(
+        errors = self.openapi.iter_response_errors(
             WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
         )
         if is_head:
