@@ -1,12 +1,12 @@
 """schemathesis over HTTP: gunicorn + PostgreSQL, fuzzed by the schemathesis CLI (CI).
 
 The same settings as the in-process run (schemathesis.toml), but through a real server and
-database, with the CLI's identity escalation and value capture. The server runs with the
+database, with the CLI's identity escalation and value capture; every warning
+fails the run (schemathesis.toml). The server runs with the
 contract guard on; a violation it logs fails the test.
 """
 
 import pytest
-from schemathesis.core.warnings import SchemathesisWarning
 
 from tests.conftest import _throwaway_postgres_database
 from tests.fuzz import live
@@ -15,12 +15,6 @@ from tests.fuzz import live
 # seeds. A fixed seed here makes a red CI run reproducible.
 MAX_EXAMPLES = 50
 SEED = 2
-# Every warning fails this run too, except "missing test data": whether 50 examples reach
-# a 2xx on every route (revoking a share needs a share made earlier in the same run) is a
-# matter of exploration budget, not of the API. `make fuzz` keeps it fatal and passes.
-WARNINGS = ",".join(
-    warning for warning in SchemathesisWarning if warning != SchemathesisWarning.MISSING_TEST_DATA
-)
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def postgresql_database():
 
 @pytest.mark.postgresql
 def test_schemathesis_finds_nothing_over_http(postgresql_database):
-    results = live.fuzz(postgresql_database, MAX_EXAMPLES, SEED, "--warnings", WARNINGS)
+    results = live.fuzz(postgresql_database, MAX_EXAMPLES, SEED)
     for result in results:
         assert result.exit_code == 0, f"schemathesis {result.name}:\n{result.output}"
         assert result.test_cases > 0, result.output

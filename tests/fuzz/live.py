@@ -129,10 +129,30 @@ def served(database_url: str, log_path: Path):
         server.wait(timeout=30)
 
 
-# The admin-only routes run as admin, together with the sign-up and profile they link to;
-# everything else runs as alice (bob as her peer, escalating to others on 401/403).
+# Three runs against one server, in this order:
+# - the grant routes as alice, while the shares seeded for their path examples exist.
+#   schemathesis runs every DELETE after the other methods and sorts them by path, so in a
+#   run with every route, deleting resources (any captured id) always comes before revoking
+#   a share, and revoking never reaches a share that still exists;
+# - every other route as alice (bob as her peer, escalating to others on 401/403);
+# - the admin-only routes as admin, with the sign-up and profile they link to.
+GRANT_ROUTES = ["listGrants", "putGrant", "deleteGrant"]
 ADMIN_RUN = ["createUser", "getUser", "listUsers", "deleteUser"]
 ADMIN_ONLY = ["listUsers", "deleteUser"]
+
+
+def _operations(option: str, operation_ids: list[str]) -> list[str]:
+    return [arg for operation_id in operation_ids for arg in (option, operation_id)]
+
+
+RUNS = {
+    "grants as alice": _operations("--include-operation-id", GRANT_ROUTES),
+    "as alice": _operations("--exclude-operation-id", ADMIN_ONLY + GRANT_ROUTES),
+    "as admin": [
+        *_operations("--include-operation-id", ADMIN_RUN),
+        *("--auth-wfc-user", identities.ADMIN),
+    ],
+}
 
 
 def _schemathesis(base_url: str, max_examples: int, seed: int | None, *options: str):
@@ -155,18 +175,13 @@ def _schemathesis(base_url: str, max_examples: int, seed: int | None, *options: 
 def fuzz(
     database_url: str, max_examples: int, seed: int | None = None, *options: str
 ) -> list[FuzzResult]:
-    """The two CLI runs against one fresh server; settings from schemathesis.toml, plus
-    `options` for both runs."""
+    """The three CLI runs (RUNS) against one fresh server; settings from schemathesis.toml, plus
+    `options` for every run."""
     log_path = ROOT / "build" / "fuzz-server.log"
     log_path.parent.mkdir(exist_ok=True)
-    runs = {
-        "as alice": [arg for name in ADMIN_ONLY for arg in ("--exclude-operation-id", name)],
-        "as admin": [arg for name in ADMIN_RUN for arg in ("--include-operation-id", name)]
-        + ["--auth-wfc-user", identities.ADMIN],
-    }
     results = []
     with served(database_url, log_path) as base_url:
-        for name, run_options in runs.items():
+        for name, run_options in RUNS.items():
             completed = _schemathesis(base_url, max_examples, seed, *run_options, *options)
             results.append(
                 FuzzResult(name, completed.returncode, completed.stdout + completed.stderr)
