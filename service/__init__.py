@@ -9,7 +9,7 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from service import limits, web
+from service import limits, metrics, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
 from service.converters import UsernameConverter, username_parameter_schema
 from service.extensions import api, db, migrate
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _register_request_id(app)
     limits.init_app(app)
+    metrics.init_app(app)
     web.init_app(app)
 
     from service.cli import register_commands

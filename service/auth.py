@@ -10,6 +10,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from service.data import tokens as token_data
+from service.logs import USER_ID_ENVIRON
 from service.models import Token, User
 
 REALM = 'Bearer realm="api"'
@@ -91,6 +92,8 @@ def authenticate(*, required: bool, scopes: Iterable[str] = (), admin: bool = Fa
         _unauthorized("The bearer token is invalid, expired or revoked.", "invalid_token")
     g.current_token = token
     g.current_user = token.user
+    # For the access log line, written by the server after the response (service/logs.py).
+    request.environ[USER_ID_ENVIRON] = token.user.id
     missing = set(scopes) - token.scopes
     if missing:
         needed = " ".join(sorted(missing))

@@ -46,16 +46,27 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _engine_options(database_url: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # An unreachable server must fail a request (and readiness) in seconds, not hang it.
+        timeout = _int(environ, "SERVICE_DB_CONNECT_TIMEOUT", 5)
+        options["connect_args"] = {"connect_timeout": timeout}
+    return options
+
+
 def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Flask config keys built from environment variables; every one has a safe default."""
     env = environ.get("SERVICE_ENV", "development")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"SERVICE_ENV must be one of {ENVIRONMENTS}, got {env!r}")
     default_db = "sqlite:///" + os.path.join(instance_path, "service.sqlite3")
+    database_url = normalize_database_url(environ.get("DATABASE_URL", default_db))
     return {
         "SERVICE_ENV": env,
         "SECRET_KEY": environ.get("SERVICE_SECRET_KEY", DEFAULT_SECRET_KEY),
-        "SQLALCHEMY_DATABASE_URI": normalize_database_url(environ.get("DATABASE_URL", default_db)),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, environ),
         "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
         # Browser origins allowed to call the API (comma-separated); when unset, any origin
@@ -97,7 +108,6 @@ API_SETTINGS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "persistAuthorization": False},
     "OPENAPI_REDOC_PATH": "redoc",
     "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # flask-limiter: IETF RateLimit-* names, Retry-After in seconds, and fail open (logged)
     # when Redis is unreachable rather than refusing every request.
     "RATELIMIT_HEADERS_ENABLED": True,

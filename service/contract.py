@@ -142,16 +142,20 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rate_limited: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        # False exempts every route here from the limiter (service/limits.py): no 429.
+        self.rate_limited = rate_limited
         self._prepare_doc_cbks.append(self._document_common_headers)
 
-    @staticmethod
-    def _document_common_headers(doc, doc_info, *, method, **kwargs):
-        """What every operation shares: a rate limit (flask-limiter's default, or its own),
-        X-Request-ID on every answer, Cache-Control on every GET answer."""
+    def _document_common_headers(self, doc, doc_info, *, method, **kwargs):
+        """What every operation shares: a rate limit (flask-limiter's default, or its own)
+        unless exempt, X-Request-ID on every answer, Cache-Control on every GET answer, and
+        `security`, empty where no credentials are taken (not merely unstated)."""
+        doc.setdefault("security", [])
         responses = doc.setdefault("responses", {})
-        responses["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
+        if self.rate_limited:
+            responses["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
         for response in responses.values():
             if isinstance(response, dict):  # the error responses are shared components
                 headers = response.setdefault("headers", {})

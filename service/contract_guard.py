@@ -72,8 +72,18 @@ class ContractGuard:
         self.wsgi_app = app.wsgi_app
 
     def __call__(self, environ, start_response) -> Iterable[bytes]:
+        app_environs = []
+
+        def app(copied_environ, start):
+            app_environs.append(copied_environ)
+            return self.wsgi_app(copied_environ, start)
+
         # The body is buffered so it can be read here and still be sent unchanged.
-        body_iter, status_line, headers = run_wsgi_app(self.wsgi_app, environ, buffered=True)
+        body_iter, status_line, headers = run_wsgi_app(app, environ, buffered=True)
+        # run_wsgi_app runs the app on a copy of environ: hand back what the app left there
+        # for the server (the access log's user id), as if no guard stood between them.
+        left = app_environs[0]
+        environ.update({key: value for key, value in left.items() if key.startswith("service.")})
         response = Response(body_iter, status=status_line, headers=Headers(headers))
         if "Content-Type" not in headers:
             del response.headers["Content-Type"]  # Response would have added text/plain

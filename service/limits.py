@@ -18,6 +18,9 @@ def init_app(app: Flask) -> Limiter:
     login_view = app.view_functions[LOGIN_ENDPOINT]
     login_limit = limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"])
     app.view_functions[LOGIN_ENDPOINT] = login_limit(login_view)
+    for blueprint in app.blueprints.values():
+        if not getattr(blueprint, "rate_limited", True):
+            limiter.exempt(blueprint)
     # flask-limiter holds itself weakly (its own registry is a weak set): keep it alive.
     app.extensions["rate_limiter"] = limiter
     return limiter

@@ -21,11 +21,14 @@ def _limited_app(tmp_path, **limits):
     return migrated_app(f"sqlite:///{tmp_path}/limits.sqlite3", **settings)
 
 
-def _operations():
+def _operations(*, limited: bool):
+    """The spec's operations that declare a 429, or (limited=False) those exempt."""
     spec = json.loads(SPEC_PATH.read_text())
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            if method in {"get", "post", "put", "patch", "delete"}:
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue  # path-level parameters
+            if ("429" in operation["responses"]) == limited:
                 yield pytest.param(method.upper(), path, id=operation["operationId"])
 
 
@@ -37,7 +40,7 @@ def assert_rate_limited(response) -> None:
         assert int(response.headers[name]) > 0
 
 
-@pytest.mark.parametrize(("method", "path"), list(_operations()))
+@pytest.mark.parametrize(("method", "path"), list(_operations(limited=True)))
 def test_every_operation_answers_429_past_its_limit(tmp_path, method, path):
     client = _limited_app(
         tmp_path, RATELIMIT_DEFAULT="1 per minute", LOGIN_RATE_LIMIT="1 per minute"
@@ -46,6 +49,18 @@ def test_every_operation_answers_429_past_its_limit(tmp_path, method, path):
     first = client.open(url, method=method)
     assert first.status_code != 429
     assert_rate_limited(client.open(url, method=method))
+
+
+@pytest.mark.parametrize(("method", "path"), list(_operations(limited=False)))
+def test_operations_without_a_declared_429_are_never_limited(tmp_path, method, path):
+    client = _limited_app(tmp_path, RATELIMIT_DEFAULT="1 per minute").test_client()
+    statuses = {client.open(path, method=method).status_code for _ in range(3)}
+    assert statuses == {200}
+
+
+def test_only_the_probes_and_metrics_are_exempt():
+    exempt = {param.id for param in _operations(limited=False)}
+    assert exempt == {"getLiveness", "getReadiness", "getMetrics"}
 
 
 def test_login_limit_is_tighter_than_the_default(tmp_path):
