@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test lint fuzz openapi migrate vendor lock clean
+.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ vendor:
 	   node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/LICENSE service/static/vendor/swagger-ui/
 	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt \
 	   service/static/vendor/redoc/
+
+## Generate the SDKs from openapi/openapi.json into build/sdk/ (replacing what is there):
+## python/ (pip install it) and typescript/ (schema.d.ts, with an example openapi-fetch client).
+sdk: $(INSTALLED) $(NODE_MODULES)
+	$(BIN)/python -m tests.sdk.generate build/sdk
 
 ## Re-pin every Python dependency after changing pyproject.toml.
 lock: $(INSTALLED)

@@ -1,7 +1,7 @@
 """schemathesis over HTTP: the app served by gunicorn, fuzzed by the schemathesis CLI.
 
 Used by tests/contract/test_schemathesis_http.py (a short run on PostgreSQL in CI) and by
-`make fuzz` (a long run):
+`make fuzz` (a long run); tests/sdk/ drives its `gunicorn()` with the generated clients:
 
     python -m tests.fuzz.live --max-examples 500 [--database-url URL] [--seed N]
 
@@ -105,8 +105,9 @@ def prepare_database(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def served(database_url: str, log_path: Path):
-    """gunicorn on a free loopback port, with the contract guard on; yields the base URL."""
+def gunicorn(database_url: str, log_path: Path):
+    """gunicorn on a free loopback port, with the contract guard on, against a migrated
+    database that has only the admin; yields the base URL."""
     port = _free_port()
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
     env["SERVICE_BIND"] = f"127.0.0.1:{port}"
@@ -117,6 +118,21 @@ def served(database_url: str, log_path: Path):
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, server)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def guard_violations(log_path: Path) -> list[str]:
+    """The lines in which the server's contract guard reported a response it rejected."""
+    return [line for line in log_path.read_text().splitlines() if "Contract violation" in line]
+
+
+@contextmanager
+def served(database_url: str, log_path: Path):
+    """gunicorn (as `gunicorn()`) with the fuzzing identities and their shared resources."""
+    with gunicorn(database_url, log_path) as base_url:
         send = _sender(base_url)
         for username, password in identities.users().items():
             account = {"username": username, "password": password}
@@ -124,9 +140,6 @@ def served(database_url: str, log_path: Path):
             assert status == 201, f"signing up {username} answered {status}"
         identities.seed_shared_resource(send)
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # Three runs against one server, in this order:
@@ -186,10 +199,7 @@ def fuzz(
             results.append(
                 FuzzResult(name, completed.returncode, completed.stdout + completed.stderr)
             )
-    violations = [
-        line for line in log_path.read_text().splitlines() if "Contract violation" in line
-    ]
-    results[-1].guard_violations = violations
+    results[-1].guard_violations = guard_violations(log_path)
     return results
 
 

@@ -1,0 +1,1 @@
+"""The generated SDKs (Python and TypeScript) against the API served by gunicorn."""
