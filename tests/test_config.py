@@ -1,6 +1,10 @@
 """Configuration from the environment, and refusing unsafe production settings."""
 
+import re
+from pathlib import Path
+
 import pytest
+from dotenv import dotenv_values
 
 from service import create_app
 from service.config import ConfigError, normalize_database_url, settings_from_env
@@ -67,3 +71,34 @@ def test_guard_wraps_the_app_only_when_switched_on(tmp_path):
     plain = create_app({"SQLALCHEMY_DATABASE_URI": url, "CONTRACT_GUARD": False})
     assert type(guarded.wsgi_app).__name__ == "ContractGuard"
     assert type(plain.wsgi_app).__name__ != "ContractGuard"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# Every variable the code reads: the app's settings and gunicorn's.
+SETTING_NAME = re.compile(r'"((?:SERVICE|DATABASE|REDIS|PROMETHEUS)_[A-Z0-9_]+)"')
+
+
+def _variables_read_by_the_code() -> set[str]:
+    sources = (ROOT / "service" / "config.py", ROOT / "gunicorn.conf.py")
+    return {name for source in sources for name in SETTING_NAME.findall(source.read_text())}
+
+
+def test_every_variable_is_in_the_readme_table_and_env_example():
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") :].split("\n## ")[0]
+    example = (ROOT / ".env.example").read_text()
+    variables = _variables_read_by_the_code()
+    assert {"SERVICE_ENV", "DATABASE_URL", "SERVICE_WORKERS"} <= variables
+    for name in sorted(variables):
+        short = name.removeprefix("SERVICE_ARGON2")  # one row documents the three of them
+        assert f"`{name}`" in table or f"`{short}`" in table, f"README lacks {name}"
+        assert re.search(rf"^#? ?{name}=", example, re.MULTILINE), f".env.example lacks {name}"
+
+
+def test_env_example_values_are_the_defaults(tmp_path):
+    example = {
+        name: value
+        for name, value in dotenv_values(ROOT / ".env.example").items()
+        if value is not None
+    }
+    assert settings_from_env(example, str(tmp_path)) == settings_from_env({}, str(tmp_path))
