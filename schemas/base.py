@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from schemas.dump_plan import PlannedDumpSchema
+
 # A single-line text never carries control characters (NUL breaks PostgreSQL text columns).
 SINGLE_LINE = validate.Regexp(
     r"^[^\x00-\x1f\x7f]*$", error="Must be a single line without control characters."
@@ -11,8 +13,9 @@ SINGLE_LINE = validate.Regexp(
 NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain NUL characters.")
 
 
-class BaseSchema(ma.Schema):
-    """Refuse unknown fields, so mass assignment is an error and the spec says so."""
+class BaseSchema(PlannedDumpSchema):
+    """Refuse unknown fields, so mass assignment is an error and the spec says so; dump
+    through a compiled plan where the fields allow it (schemas/dump_plan.py)."""
 
     class Meta:
         # Set explicitly: apispec only writes `additionalProperties: false` when it is.

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from service import limits, metrics, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
 from service.converters import UsernameConverter, username_parameter_schema
+from service.json_provider import JsonProvider
 from service.extensions import api, db, migrate
 
 # A client's request id is echoed only if it is short and plain (it lands in logs).
@@ -57,7 +58,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 class JsonApiFlask(Flask):
-    """Flask, except that the automatic OPTIONS answer carries no HTML media type."""
+    """Flask with orjson for JSON, and an automatic OPTIONS answer without an HTML type."""
+
+    json_provider_class = JsonProvider
 
     def make_default_options_response(self):
         # RFC 9110 §9.3.7: the methods in Allow, no content; Flask's default says text/html.

@@ -22,6 +22,14 @@ def test_create_resource_owner_created(client, owner):
     assert created["data"] == body["data"]
 
 
+def test_resource_data_keeps_numbers_past_64_bits(client, owner):
+    # Valid JSON that orjson cannot encode: the JSON provider falls back, never a 500.
+    body = {"name": "Big", "data": {"n": 2**70, "text": "Grüße"}}
+    created = assert_json(client.post(RESOURCES, json=body, headers=owner.headers), 201)
+    read = client.get(f"{RESOURCES}/{created['id']}", headers=owner.headers)
+    assert assert_json(read, 200, "Resource")["data"] == body["data"]
+
+
 def test_create_resource_defaults_to_private(client, owner, other, create_resource):
     resource = create_resource(owner)
     assert resource["visibility"] == "private"
