@@ -5,12 +5,24 @@ from marshmallow import fields, validate
 
 from schemas.dump_plan import PlannedDumpSchema
 
+
+class FullMatch(validate.Regexp):
+    """A pattern the whole value must match. marshmallow's Regexp uses `re.match`, whose `$`
+    also matches before a final newline ("sam\n" passed `^[a-z0-9]+$`); the spec keeps the
+    pattern as written, which JSON Schema applies to the whole value anyway."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 # A single-line text never carries control characters (NUL breaks PostgreSQL text columns).
-SINGLE_LINE = validate.Regexp(
+SINGLE_LINE = FullMatch(
     r"^[^\x00-\x1f\x7f]*$", error="Must be a single line without control characters."
 )
 # Multi-line text may hold newlines and tabs, but never NUL.
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain NUL characters.")
+NO_NUL = FullMatch(r"^[^\x00]*$", error="Must not contain NUL characters.")
 
 
 class BaseSchema(PlannedDumpSchema):

@@ -4,7 +4,7 @@ import json
 
 from marshmallow import ValidationError, fields, validate
 
-from schemas.base import NO_NUL, SINGLE_LINE, BaseSchema, StrictInteger, UTCDateTime
+from schemas.base import NO_NUL, SINGLE_LINE, BaseSchema, FullMatch, StrictInteger, UTCDateTime
 
 VISIBILITIES = ("private", "public")
 DATA_MAX_BYTES = 16 * 1024
@@ -105,7 +105,7 @@ class ResourceQueryArgsSchema(BaseSchema):
 
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
     owner = fields.String(
-        validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{2,31}$"),
+        validate=FullMatch(r"^[a-z0-9][a-z0-9_-]{2,31}$"),
         metadata={"description": "Only this user's resources.", "example": "sam"},
     )
     q = fields.String(

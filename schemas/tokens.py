@@ -2,12 +2,12 @@
 
 from marshmallow import fields, validate
 
-from schemas.base import NO_NUL, BaseSchema, UTCDateTime
+from schemas.base import NO_NUL, BaseSchema, FullMatch, UTCDateTime
 
 SCOPES = ("resources:read", "resources:write", "profile")
 _SCOPE = "(" + "|".join(SCOPES) + ")"
 # A space-separated list of known scopes, as OAuth 2 writes `scope`.
-SCOPE_RULES = validate.Regexp(
+SCOPE_RULES = FullMatch(
     rf"^{_SCOPE}( {_SCOPE})*$",
     error="Use a space-separated list of: " + ", ".join(SCOPES) + ".",
 )

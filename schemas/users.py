@@ -2,11 +2,11 @@
 
 from marshmallow import fields, validate
 
-from schemas.base import SINGLE_LINE, BaseSchema, UTCDateTime
+from schemas.base import SINGLE_LINE, BaseSchema, FullMatch, UTCDateTime
 
 USERNAME_RULES = [
     validate.Length(3, 32),
-    validate.Regexp(
+    FullMatch(
         r"^[a-z0-9][a-z0-9_-]*$",
         error="Use lower-case letters, digits, '-' and '_', starting with a letter or digit.",
     ),

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from service import limits, metrics, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
 from service.converters import UsernameConverter, username_parameter_schema
-from service.json_provider import JsonProvider
 from service.extensions import api, db, migrate
+from service.json_provider import JsonProvider
 
 # A client's request id is echoed only if it is short and plain (it lands in logs).
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -74,7 +74,7 @@ def _register_request_id(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         sent = request.headers.get("X-Request-ID", "")
-        g.request_id = sent if _SAFE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        g.request_id = sent if _SAFE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
 
     @app.after_request
     def send_request_id(response):

@@ -54,6 +54,7 @@ def test_create_resource_read_only_token_forbidden(client, owner):
         ({}, "name"),
         ({"name": ""}, "name"),
         ({"name": "x" * 101}, "name"),
+        ({"name": "Notes\n"}, "name"),
         ({"name": "N", "visibility": "secret"}, "visibility"),
         ({"name": "N", "data": [1, 2]}, "data"),
         ({"name": "N", "data": {"big": "x" * 17000}}, "data"),

@@ -1,5 +1,7 @@
 """Tokens: log in, inspect, log out."""
 
+import pytest
+
 from tests.assertions import assert_json, assert_no_content, assert_problem
 from tests.conftest import PASSWORD, sign_up
 
@@ -32,9 +34,10 @@ def test_login_wrong_password_and_unknown_user_look_the_same(client):
     assert wrong["detail"] == unknown["detail"]
 
 
-def test_login_unknown_scope_unprocessable(client):
+@pytest.mark.parametrize("scope", ["admin", "profile\n"])
+def test_login_unknown_scope_unprocessable(client, scope):
     sign_up(client, "sam")
-    body = {"username": "sam", "password": PASSWORD, "scope": "admin"}
+    body = {"username": "sam", "password": PASSWORD, "scope": scope}
     assert "scope" in assert_problem(client.post(TOKENS, json=body), 422)["errors"]
 
 

@@ -42,6 +42,8 @@ def test_signup_email_taken_conflict_ignores_case(client):
         ({"password": PASSWORD}, "username"),
         ({"username": "sam"}, "password"),
         ({"username": "Sam Smith", "password": PASSWORD}, "username"),
+        # `$` alone would let a final newline through.
+        ({"username": "sam\n", "password": PASSWORD}, "username"),
         ({"username": "sam", "password": "short"}, "password"),
         ({"username": "sam", "password": PASSWORD, "email": "not-an-email"}, "email"),
         ({"username": "sam", "password": PASSWORD, "role": "admin"}, "role"),
