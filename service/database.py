@@ -18,4 +18,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A view commits once, at its end, and then dumps what it changed: every value is set on the
+# Python side (defaults, version counter), so reloading each object after the commit would
+# be one more database round trip per write for nothing.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
