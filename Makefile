@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean
+.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ FUZZ_EXAMPLES ?= 500
 fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.fuzz.live --max-examples $(FUZZ_EXAMPLES) \
 	    $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
+
+## Load-test the product against bare Flask and FastAPI on a throwaway PostgreSQL database
+## (wrk; BENCH_* settings in bench/README.md); writes bench/results/latest.{md,json,png}.
+bench: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.run
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)

@@ -1,0 +1,1 @@
+"""Benchmark peers: the product's three measured operations in other stacks (not product code)."""
