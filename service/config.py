@@ -77,6 +77,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_DEFAULT": environ.get("SERVICE_RATE_LIMIT", "300 per minute"),
         "LOGIN_RATE_LIMIT": environ.get("SERVICE_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Keeps the counts of deployments that share one Redis apart.
+        "RATELIMIT_KEY_PREFIX": environ.get("SERVICE_RATE_LIMIT_PREFIX", "contract-api"),
         # Check every response against the spec (tests, staging); costs ~1 ms per response.
         "CONTRACT_GUARD": _bool(environ, "SERVICE_CONTRACT_GUARD", False),
         # argon2id cost; the defaults are RFC 9106's low-memory profile.
@@ -116,7 +118,6 @@ API_SETTINGS: dict[str, Any] = {
     "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
     "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
     "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_KEY_PREFIX": "contract-api",
     # flask-compress: brotli or gzip for JSON and the documentation assets.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     # Not streamed files (the docs' assets): flask-compress 1.25 never closes the file it

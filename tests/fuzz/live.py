@@ -105,11 +105,11 @@ def prepare_database(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(database_url: str, log_path: Path):
+def gunicorn(database_url: str, log_path: Path, **settings: str):
     """gunicorn on a free loopback port, with the contract guard on, against a migrated
-    database that has only the admin; yields the base URL."""
+    database that has only the admin; yields the base URL. `settings` override SERVER_ENV."""
     port = _free_port()
-    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url}
+    env = {**os.environ, **SERVER_ENV, **settings, "DATABASE_URL": database_url}
     env["SERVICE_BIND"] = f"127.0.0.1:{port}"
     prepare_database(env)
     command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "service:create_app()"]

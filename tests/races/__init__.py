@@ -1,0 +1,1 @@
+"""Concurrent requests against gunicorn and PostgreSQL."""
