@@ -9,9 +9,14 @@ from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from service import limits, metrics, web
+from service import limits, metrics, unavailable, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
-from service.converters import UsernameConverter, username_parameter_schema
+from service.converters import (
+    AsciiIntegerConverter,
+    UsernameConverter,
+    ascii_integer_parameter_schema,
+    username_parameter_schema,
+)
 from service.extensions import api, db, migrate
 from service.json_provider import JsonProvider
 
@@ -32,10 +37,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     app.url_map.converters["username"] = UsernameConverter
+    app.url_map.converters["int"] = AsciiIntegerConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
     api.register_converter(UsernameConverter, username_parameter_schema)
+    api.register_converter(AsciiIntegerConverter, ascii_integer_parameter_schema)
 
     from service.routes import BLUEPRINTS
 
@@ -43,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
 
     _register_request_id(app)
+    unavailable.init_app(app)
     limits.init_app(app)
     metrics.init_app(app)
     web.init_app(app)

@@ -47,11 +47,20 @@ def normalize_database_url(url: str) -> str:
 
 
 def _engine_options(database_url: str, environ: Mapping[str, str]) -> dict[str, Any]:
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # A request waits at most this long for a pooled connection, then answers 503.
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_timeout": _int(environ, "SERVICE_DB_POOL_TIMEOUT", 5),
+    }
     if database_url.startswith("postgresql"):
-        # An unreachable server must fail a request (and readiness) in seconds, not hang it.
+        # An unreachable server must fail a request (and readiness) in seconds, not hang it;
+        # a statement the server cuts (503) must end well before gunicorn's 30 s worker kill.
         timeout = _int(environ, "SERVICE_DB_CONNECT_TIMEOUT", 5)
-        options["connect_args"] = {"connect_timeout": timeout}
+        statement_ms = _int(environ, "SERVICE_DB_STATEMENT_TIMEOUT_MS", 10_000)
+        options["connect_args"] = {
+            "connect_timeout": timeout,
+            "options": f"-c statement_timeout={statement_ms}",
+        }
     return options
 
 

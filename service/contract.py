@@ -70,6 +70,9 @@ ERROR_HEADERS = {
             "schema": {"type": "string"},
         }
     },
+    HTTPStatus.SERVICE_UNAVAILABLE: {
+        "Retry-After": _count_header("Seconds to wait before trying again.")
+    },
     HTTPStatus.TOO_MANY_REQUESTS: {
         name: _count_header(description)
         for name, description in (
@@ -142,20 +145,26 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
-    def __init__(self, *args, rate_limited: bool = True, **kwargs):
+    def __init__(self, *args, rate_limited: bool = True, uses_database: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         # False exempts every route here from the limiter (service/limits.py): no 429.
         self.rate_limited = rate_limited
+        # False where no route touches the database: no 503 when it is down
+        # (service/unavailable.py).
+        self.uses_database = uses_database
         self._prepare_doc_cbks.append(self._document_common_headers)
 
     def _document_common_headers(self, doc, doc_info, *, method, **kwargs):
         """What every operation shares: a rate limit (flask-limiter's default, or its own)
-        unless exempt, X-Request-ID on every answer, Cache-Control on every GET answer, and
-        `security`, empty where no credentials are taken (not merely unstated)."""
+        unless exempt, 503 while the database is unavailable where it is used, X-Request-ID
+        on every answer, Cache-Control on every GET answer, and `security`, empty where no
+        credentials are taken (not merely unstated)."""
         doc.setdefault("security", [])
         responses = doc.setdefault("responses", {})
         if self.rate_limited:
             responses["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
+        if self.uses_database:
+            responses["503"] = HTTPStatus.SERVICE_UNAVAILABLE.name
         for response in responses.values():
             if isinstance(response, dict):  # the error responses are shared components
                 headers = response.setdefault("headers", {})

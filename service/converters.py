@@ -1,6 +1,7 @@
 """URL converters whose rules the spec documents, so a malformed path value is a routing 404."""
 
-from werkzeug.routing import BaseConverter
+from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 # The sign-up rule for usernames (schemas/users.py): nothing else can name an account.
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9_-]{2,31}"
@@ -15,3 +16,14 @@ class UsernameConverter(BaseConverter):
 
 def username_parameter_schema(converter) -> dict:
     return {"type": "string", "pattern": f"^{USERNAME_PATTERN}$", "minLength": 3, "maxLength": 32}
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:...>` with ASCII digits only: Werkzeug's `\\d` also matches other scripts' digits,
+    so full-width digits in `/resources/<id>` would alias the ASCII id."""
+
+    regex = r"[0-9]+"
+
+
+# Documented exactly as Werkzeug's own int (type integer, minimum, maximum).
+ascii_integer_parameter_schema = integerconverter2paramschema

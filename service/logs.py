@@ -29,13 +29,17 @@ class JsonAccessLogger(Logger):
         if not self.access_log_enabled:
             return
         headers = {name.lower(): value for name, value in resp.headers}
+        # The response gunicorn makes for an error the app let escape has only `status`.
+        status = getattr(resp, "status_code", None)
+        if status is None and resp.status:
+            status = int(str(resp.status).split()[0])
         self.access_log.info(
             "request",
             extra={
                 "method": environ["REQUEST_METHOD"],
                 "path": environ.get("PATH_INFO"),
                 "query": environ.get("QUERY_STRING") or None,
-                "status": resp.status_code,
+                "status": status,
                 "duration_ms": round(request_time.total_seconds() * 1000, 3),
                 "bytes": getattr(resp, "sent", None),
                 "request_id": headers.get("x-request-id"),

@@ -1,6 +1,7 @@
 """A strict request-body parser: 415 for a body that is not JSON, 400 for broken JSON."""
 
 import json
+import math
 
 from flask_smorest import abort
 from webargs import core
@@ -13,6 +14,15 @@ BODY_REQUIRED = "A request body is required."
 def _reject_constant(name: str):
     # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not.
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON syntax, but Python reads it as infinity, which PostgreSQL's json
+    # refuses (a 500) and SQLite stores as null (a silent change).
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is beyond the range of a double")
+    return value
 
 
 def _require_body(req) -> bytes:
@@ -43,7 +53,9 @@ class StrictParser(FlaskParser):
     @staticmethod
     def _decode_json(raw: bytes):
         try:
-            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            document = json.loads(
+                raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
+            )
             # "\ud800" is valid JSON syntax for text that is not Unicode (I-JSON, RFC 7493
             # §2.1, forbids it): nothing could hash or store it.
             json.dumps(document, ensure_ascii=False).encode("utf-8")

@@ -5,6 +5,7 @@ worker, and a graceful reload that replaces the workers without losing a count.
 """
 
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -15,10 +16,13 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from service.logs import JsonAccessLogger
 from tests.fuzz.live import SERVER_ENV, _free_port, _run, _wait_until_up
 from tests.test_health import _sample
 
@@ -180,3 +184,15 @@ def _user_id(server: Server, username: str) -> int:
 def _worker_pids(server: Server) -> set[int]:
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
     return {int(pid) for pid in children.read_text().split()}
+
+
+def test_access_line_of_an_error_gunicorn_answered_itself(caplog):
+    """An exception that escapes the app: gunicorn answers 500 with a Response that has only
+    `status`; logging it must not crash the worker."""
+    access_log = logging.getLogger("test.access")
+    logger = SimpleNamespace(access_log_enabled=True, access_log=access_log)
+    response = SimpleNamespace(status="500 Internal Server Error", headers=[], sent=0)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/v1/resources/1"}
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        JsonAccessLogger.access(logger, response, None, environ, timedelta(milliseconds=3))
+    assert caplog.records[-1].status == 500

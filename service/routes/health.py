@@ -10,13 +10,16 @@ from schemas.health import HealthSchema
 from service import metrics
 from service.contract import Blueprint
 from service.database import db
+from service.unavailable import RETRY_AFTER_SECONDS
 
-# Probes and scrapes come often and from few addresses: never rate limited.
+# Probes and scrapes come often and from few addresses: never rate limited. Only readiness
+# touches the database, and declares its 503 itself.
 blp = Blueprint(
     "health",
     __name__,
     description="Liveness, readiness and Prometheus metrics.",
     rate_limited=False,
+    uses_database=False,
 )
 
 
@@ -41,7 +44,8 @@ class Readiness(MethodView):
         except SQLAlchemyError as error:
             db.session.rollback()
             current_app.logger.warning("Readiness: the database is unreachable: %s", error)
-            abort(503, message="The database is unreachable.")
+            retry_after = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            abort(503, message="The database is unreachable.", headers=retry_after)
         return {"status": "ok", "checks": {"database": "ok"}}
 
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from schemas.legacy import IndexSchema
 from service.contract import Blueprint
 
-blp = Blueprint("index", __name__, description="Where to start.")
+blp = Blueprint("index", __name__, description="Where to start.", uses_database=False)
 
 
 @blp.route("/")

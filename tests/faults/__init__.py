@@ -1,0 +1,1 @@
+"""Faults: the database going away, a worker killed, a statement cut by the database."""
