@@ -4,13 +4,21 @@ Every app the tests build runs with CONTRACT_GUARD on, so each response is check
 the spec as it leaves the app. Here a violation fails the test that caused it, and every
 conforming (operation, status) pair is counted; when the whole suite has run, a declared pair
 that no test produced fails the run (the status-coverage gate).
+
+Every response body is also scanned for secrets: a password hash, a `password_hash` or
+`token_hash` key, or the SHA-256 of any token the suite was issued fails the test that got it.
 """
 
+import gzip
+import hashlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
+import brotli
 import pytest
+from flask import request, request_finished
 
 from service.contract_guard import CheckedResponse, response_checked
 
@@ -22,6 +30,11 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 produced: Counter[tuple[str, str]] = Counter()
 pending_violations: list[CheckedResponse] = []
+pending_leaks: list[str] = []
+SECRET_MARKERS = ("$argon2", '"password_hash"', '"token_hash"')
+ISSUED_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
+HEX_64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
+issued_token_hashes: set[str] = set()
 _deselected = False
 _gate_failure: list[str] = []
 
@@ -38,6 +51,41 @@ def _record(sender, checked: CheckedResponse) -> None:
     if checked.violations:
         pending_violations.append(checked)
     count_conforming(produced, checked)
+
+
+def _client_body(response) -> str | None:
+    """The body as the client reads it (compression undone); None for streamed files."""
+    if response.is_streamed or response.direct_passthrough:
+        return None
+    data = response.get_data()
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "gzip":
+        data = gzip.decompress(data)
+    elif encoding == "br":
+        data = brotli.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def secrets_in(body: str) -> list[str]:
+    """What in a response body must never leave the server."""
+    found = [marker for marker in SECRET_MARKERS if marker in body]
+    hashes = issued_token_hashes.intersection(HEX_64.findall(body))
+    return found + [f"the SHA-256 of an issued token ({digest[:12]}...)" for digest in hashes]
+
+
+@request_finished.connect
+def _scan_for_secrets(sender, response, **extra) -> None:
+    body = _client_body(response)
+    if body is None:
+        return
+    for secret in ISSUED_TOKEN.findall(body):
+        issued_token_hashes.add(hashlib.sha256(secret.encode()).hexdigest())
+    leaked = secrets_in(body)
+    if leaked:
+        pending_leaks.append(
+            f"{request.method} {request.full_path.rstrip('?')} answered {response.status_code} "
+            f"with {', '.join(leaked)}: {body[:300]}"
+        )
 
 
 def declared_pairs(spec: dict) -> set[tuple[str, str]]:
@@ -70,7 +118,19 @@ def contract_violations() -> list[CheckedResponse]:
     return pending_violations
 
 
+def _fail_on_leaks(when: str) -> None:
+    if not pending_leaks:
+        return
+    found = list(pending_leaks)
+    pending_leaks.clear()
+    pytest.fail(
+        f"{len(found)} response body(ies) during {when} carried a secret:\n  " + "\n  ".join(found),
+        pytrace=False,
+    )
+
+
 def _fail_on_violations(when: str) -> None:
+    _fail_on_leaks(when)
     if not pending_violations:
         return
     found = [checked.describe() for checked in pending_violations]
@@ -85,6 +145,7 @@ def _fail_on_violations(when: str) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
     pending_violations.clear()
+    pending_leaks.clear()
     result = yield
     _fail_on_violations("setup")
     return result
