@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench
+.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench soak
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ fuzz: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.run
+
+## A minute of steady load (a mix of GET, list and POST) at 70 % of saturation, on gunicorn and a
+## throwaway PostgreSQL database; fails on any error or undeclared status. Writes
+## bench/results/soak.md (SOAK_* and BENCH_* settings in bench/soak.py).
+soak: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.soak
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)
