@@ -5,6 +5,7 @@ gunicorn.conf.py does) each writes its samples to files there and /metrics adds 
 them. Without it (tests, `flask run`) the process' own registry is served.
 """
 
+import functools
 import os
 import time
 
@@ -44,12 +45,18 @@ def _start_timer() -> None:
 
 def _observe(response: Response) -> Response:
     rule = request.url_rule
-    route = FlaskPlugin.flaskpath2openapi(rule.rule) if rule else UNMATCHED_ROUTE
+    route = _route_label(rule.rule) if rule else UNMATCHED_ROUTE
     labels = (request.method, route, str(response.status_code))
     REQUESTS.labels(*labels).inc()
     if "metrics_started" in g:
         LATENCY.labels(*labels).observe(time.perf_counter() - g.metrics_started)
     return response
+
+
+@functools.cache
+def _route_label(rule: str) -> str:
+    """The spec's path template for a Flask rule, worked out once per rule, not per request."""
+    return FlaskPlugin.flaskpath2openapi(rule)
 
 
 def exposition() -> tuple[bytes, str]:

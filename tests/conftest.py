@@ -36,8 +36,9 @@ TEST_SETTINGS = {
 }
 
 
-def _throwaway_postgres_database():
-    """Create a database of our own on the server, so no test touches anyone's data."""
+@contextmanager
+def throwaway_postgres_database():
+    """A database of our own on the server, so no test touches anyone's data; dropped after."""
     # No pool: each admin statement opens and closes its own connection, none lingers.
     admin_engine = sa.create_engine(
         POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
@@ -50,16 +51,18 @@ def _throwaway_postgres_database():
         admin_engine.dispose()
         service_missing(f"PostgreSQL unreachable at {POSTGRES_URL}: {error.orig}")
     url = sa.engine.make_url(POSTGRES_URL).set(database=name)
-    return admin_engine, name, url.render_as_string(hide_password=False)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgresql_url():
-    admin_engine, name, url = _throwaway_postgres_database()
-    yield url
-    with admin_engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    with throwaway_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import pytest
 
 from service.logs import JsonAccessLogger
-from tests.fuzz.live import SERVER_ENV, _free_port, _run, _wait_until_up
+from tests.fuzz.live import SERVER_ENV, _run, _wait_until_up, free_port
 from tests.test_health import _sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **SERVER_ENV,

@@ -8,7 +8,7 @@ contract guard on; a violation it logs fails the test.
 
 import pytest
 
-from tests.conftest import _throwaway_postgres_database
+from tests.conftest import throwaway_postgres_database
 from tests.fuzz import live
 
 # Short enough for every CI run (about 30 s); `make fuzz` runs the long version with fresh
@@ -19,11 +19,8 @@ SEED = 2
 
 @pytest.fixture
 def postgresql_database():
-    admin_engine, name, url = _throwaway_postgres_database()
-    yield url
-    with admin_engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_engine.dispose()
+    with throwaway_postgres_database() as url:
+        yield url
 
 
 @pytest.mark.postgresql

@@ -1,29 +1,18 @@
-"""What the fault tests break: a throwaway PostgreSQL cluster, gunicorn's processes; and
-a small HTTP client that reports a dropped connection instead of raising."""
+"""What the fault tests break: a throwaway PostgreSQL cluster, gunicorn's processes."""
 
-import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.fuzz.live import free_port
 from tests.services import service_missing
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -79,7 +68,7 @@ def throwaway_cluster():
     folder = Path(tempfile.mkdtemp(prefix="contract-api-pg-"))
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = Cluster(folder, _free_port(), as_postgres)
+    cluster = Cluster(folder, free_port(), as_postgres)
     try:
         initdb = [str(PG_BIN / "initdb"), "-D", str(folder / "data"), "-U", "postgres"]
         subprocess.run(
@@ -121,48 +110,3 @@ def _children(pid: int) -> list[int]:
 
 def workers(master: int) -> set[int]:
     return set(_children(master))
-
-
-@dataclass
-class Answer:
-    status: int | None  # None: the connection failed (reset, refused, closed early)
-    seconds: float
-    media_type: str = ""
-    headers: dict | None = None
-    body: dict | None = None
-    error: str = ""
-
-
-def call(base_url: str, method: str, path: str, body=None, headers=None, timeout=30) -> Answer:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        base_url + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return _answer(response, started)
-    except urllib.error.HTTPError as error:
-        return _answer(error, started)
-    except OSError as error:  # URLError, ConnectionResetError, RemoteDisconnected
-        return Answer(None, time.monotonic() - started, error=repr(error))
-
-
-def _answer(response, started: float) -> Answer:
-    raw = response.read()
-    media_type = response.headers.get_content_type()
-    parsed = json.loads(raw) if raw and media_type.endswith("json") else None
-    return Answer(
-        response.status, time.monotonic() - started, media_type, dict(response.headers), parsed
-    )
-
-
-def bearer(base_url: str, username: str, password: str) -> dict:
-    account = {"username": username, "password": password}
-    assert call(base_url, "POST", "/api/v1/users", account).status == 201
-    answer = call(base_url, "POST", "/api/v1/tokens", account)
-    assert answer.status == 201, answer
-    return {"Authorization": f"Bearer {answer.body['access_token']}"}

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.faults.servers import Answer, bearer, call, throwaway_cluster
+from tests.faults.servers import throwaway_cluster
 from tests.fuzz import live
+from tests.http_client import Answer, bearer, call
 
 # Every answer, even one made while the server goes away, within this many seconds
 # (the pool and connect timeouts are 5 s each).

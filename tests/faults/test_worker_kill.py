@@ -7,8 +7,9 @@ import threading
 import time
 
 from tests.conftest import PASSWORD
-from tests.faults.servers import Answer, call, gunicorn_master, workers
+from tests.faults.servers import gunicorn_master, workers
 from tests.fuzz import live
+from tests.http_client import Answer, call
 
 WORKERS = 2
 THREADS = 8

@@ -54,7 +54,7 @@ class FuzzResult:
         return int(found.group(1).replace(",", "")) if found else 0
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -108,7 +108,7 @@ def prepare_database(env: dict[str, str]) -> None:
 def gunicorn(database_url: str, log_path: Path, **settings: str):
     """gunicorn on a free loopback port, with the contract guard on, against a migrated
     database that has only the admin; yields the base URL. `settings` override SERVER_ENV."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **SERVER_ENV, **settings, "DATABASE_URL": database_url}
     env["SERVICE_BIND"] = f"127.0.0.1:{port}"
     prepare_database(env)

@@ -5,17 +5,15 @@ Requests leave together (a barrier) from as many threads as there are racers, to
 with as many workers, so they really meet in the database.
 """
 
-import json
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import PASSWORD, _throwaway_postgres_database
+from tests.conftest import PASSWORD, throwaway_postgres_database
 from tests.fuzz import live
+from tests.http_client import bearer, call
 from tests.test_limits import _redis_url
 
 REPEATS = 20
@@ -24,31 +22,13 @@ WORKERS = 8
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    admin_engine, name, url = _throwaway_postgres_database()
     log_path = tmp_path_factory.mktemp("races") / "gunicorn.log"
-    try:
-        with live.gunicorn(url, log_path, SERVICE_WORKERS=str(WORKERS)) as base_url:
-            yield base_url
-        assert live.guard_violations(log_path) == []
-    finally:
-        with admin_engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_engine.dispose()
-
-
-def call(base_url: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        base_url + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
+    with (
+        throwaway_postgres_database() as url,
+        live.gunicorn(url, log_path, SERVICE_WORKERS=str(WORKERS)) as base_url,
+    ):
+        yield base_url
+    assert live.guard_violations(log_path) == []
 
 
 def together(*requests) -> list[int]:
@@ -57,37 +37,17 @@ def together(*requests) -> list[int]:
 
     def send(request):
         barrier.wait()
-        return request()[0]
+        return request().status
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         return list(pool.map(send, requests))
 
 
-def bearer(server: str, username: str) -> dict:
-    assert (
-        call(server, "POST", "/api/v1/users", {"username": username, "password": PASSWORD})[0]
-        == 201
-    )
-    request = urllib.request.Request(
-        server + "/api/v1/tokens",
-        data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        token = json.loads(response.read())["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def create(server: str, headers: dict) -> tuple[int, str]:
-    request = urllib.request.Request(
-        server + "/api/v1/resources",
-        data=json.dumps({"name": "Notes"}).encode(),
-        headers={"Content-Type": "application/json", **headers},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["id"], response.headers["ETag"]
+    """A new resource of the caller's: its id and ETag."""
+    answer = call(server, "POST", "/api/v1/resources", {"name": "Notes"}, headers)
+    assert answer.status == 201, answer
+    return answer.body["id"], answer.headers["ETag"]
 
 
 @pytest.mark.postgresql
@@ -97,13 +57,13 @@ def test_parallel_signups_of_one_name_make_one_account(server, attempt):
     sign_up = {"username": username, "password": PASSWORD}
     statuses = together(*[lambda: call(server, "POST", "/api/v1/users", sign_up)] * 20)
     assert sorted(statuses) == [201] + [409] * 19
-    assert call(server, "GET", f"/api/v1/users/{username}")[0] == 200
+    assert call(server, "GET", f"/api/v1/users/{username}").status == 200
 
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_parallel_patches_with_one_if_match_have_one_winner(server, attempt):
-    owner = bearer(server, f"patcher-{attempt}")
+    owner = bearer(server, f"patcher-{attempt}", PASSWORD)
     resource_id, etag = create(server, owner)
     path = f"/api/v1/resources/{resource_id}"
     headers = {**owner, "If-Match": etag}
@@ -111,14 +71,14 @@ def test_parallel_patches_with_one_if_match_have_one_winner(server, attempt):
         *[lambda n=n: call(server, "PATCH", path, {"name": f"v{n}"}, headers) for n in range(10)]
     )
     assert sorted(statuses) == [200] + [412] * 9
-    status, response_headers = call(server, "GET", path, headers=owner)
-    assert (status, response_headers["ETag"]) == (200, '"v2"')
+    answer = call(server, "GET", path, headers=owner)
+    assert (answer.status, answer.headers["ETag"]) == (200, '"v2"')
 
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_delete_racing_update_ends_consistent(server, attempt):
-    owner = bearer(server, f"deleter-{attempt}")
+    owner = bearer(server, f"deleter-{attempt}", PASSWORD)
     resource_id, _ = create(server, owner)
     path = f"/api/v1/resources/{resource_id}"
     deleted, updated = together(
@@ -133,27 +93,27 @@ def test_delete_racing_update_ends_consistent(server, attempt):
         updated,
     )
     expected = 404 if deleted == 204 else 200
-    assert call(server, "GET", path, headers=owner)[0] == expected
+    assert call(server, "GET", path, headers=owner).status == expected
 
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_logout_racing_use_of_the_token(server, attempt):
-    owner = bearer(server, f"leaver-{attempt}")
+    owner = bearer(server, f"leaver-{attempt}", PASSWORD)
     statuses = together(
         lambda: call(server, "DELETE", "/api/v1/tokens/current", headers=owner),
         lambda: call(server, "GET", "/api/v1/users/me", headers=owner),
     )
     assert statuses[0] == 204
     assert statuses[1] in (200, 401), statuses
-    assert call(server, "GET", "/api/v1/users/me", headers=owner)[0] == 401
+    assert call(server, "GET", "/api/v1/users/me", headers=owner).status == 401
 
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_grant_racing_revoke_ends_consistent(server, attempt):
-    owner = bearer(server, f"granter-{attempt}")
-    reader = bearer(server, f"grantee-{attempt}")
+    owner = bearer(server, f"granter-{attempt}", PASSWORD)
+    reader = bearer(server, f"grantee-{attempt}", PASSWORD)
     resource_id, _ = create(server, owner)
     grant = f"/api/v1/resources/{resource_id}/grants/grantee-{attempt}"
     statuses = together(
@@ -162,7 +122,7 @@ def test_grant_racing_revoke_ends_consistent(server, attempt):
     )
     assert statuses[0] == 200
     assert statuses[1] in (204, 404), statuses
-    visible = call(server, "GET", f"/api/v1/resources/{resource_id}", headers=reader)[0]
+    visible = call(server, "GET", f"/api/v1/resources/{resource_id}", headers=reader).status
     # Revoked after the grant: invisible; revoke came first (404): the grant stands.
     assert visible == (404 if statuses[1] == 204 else 200)
 
@@ -170,22 +130,18 @@ def test_grant_racing_revoke_ends_consistent(server, attempt):
 @pytest.fixture
 def limited_server(tmp_path):
     """The same app with a real limit of 5 requests a minute, counted in Redis."""
-    redis_url = _redis_url()
-    admin_engine, name, url = _throwaway_postgres_database()
     settings = {
         "SERVICE_WORKERS": str(WORKERS),
         "SERVICE_RATE_LIMITS": "1",
         "SERVICE_RATE_LIMIT": "5 per minute",
-        "REDIS_URL": redis_url,
+        "REDIS_URL": _redis_url(),
         "SERVICE_RATE_LIMIT_PREFIX": f"race-{uuid.uuid4().hex}",
     }
-    try:
-        with live.gunicorn(url, tmp_path / "gunicorn.log", **settings) as base_url:
-            yield base_url
-    finally:
-        with admin_engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin_engine.dispose()
+    with (
+        throwaway_postgres_database() as url,
+        live.gunicorn(url, tmp_path / "gunicorn.log", **settings) as base_url,
+    ):
+        yield base_url
 
 
 @pytest.mark.postgresql

@@ -1,0 +1,53 @@
+"""A small HTTP client for tests against a live server: each answer's status, time, media
+type, headers and parsed JSON; a dropped connection is reported instead of raised."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+
+@dataclass
+class Answer:
+    status: int | None  # None: the connection failed (reset, refused, closed early)
+    seconds: float
+    media_type: str = ""
+    headers: dict | None = None
+    body: dict | None = None
+    error: str = ""
+
+
+def call(base_url: str, method: str, path: str, body=None, headers=None, timeout=30) -> Answer:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base_url + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return _answer(response, started)
+    except urllib.error.HTTPError as error:
+        return _answer(error, started)
+    except OSError as error:  # URLError, ConnectionResetError, RemoteDisconnected
+        return Answer(None, time.monotonic() - started, error=repr(error))
+
+
+def _answer(response, started: float) -> Answer:
+    raw = response.read()
+    media_type = response.headers.get_content_type()
+    parsed = json.loads(raw) if raw and media_type.endswith("json") else None
+    return Answer(
+        response.status, time.monotonic() - started, media_type, dict(response.headers), parsed
+    )
+
+
+def bearer(base_url: str, username: str, password: str) -> dict:
+    account = {"username": username, "password": password}
+    assert call(base_url, "POST", "/api/v1/users", account).status == 201
+    answer = call(base_url, "POST", "/api/v1/tokens", account)
+    assert answer.status == 201, answer
+    return {"Authorization": f"Bearer {answer.body['access_token']}"}
