@@ -31,7 +31,10 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 produced: Counter[tuple[str, str]] = Counter()
 pending_violations: list[CheckedResponse] = []
 pending_leaks: list[str] = []
-SECRET_MARKERS = ("$argon2", '"password_hash"', '"token_hash"')
+PASSWORD_HASH_MARKER = "$argon2"
+SECRET_KEYS = frozenset({"password_hash", "token_hash"})
+# A resource's free-form document is the caller's own: any key may be in it.
+USER_DOCUMENT_KEY = "data"
 ISSUED_TOKEN = re.compile(r'"access_token"\s*:\s*"([^"]+)"')
 HEX_64 = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 issued_token_hashes: set[str] = set()
@@ -66,9 +69,26 @@ def _client_body(response) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
+def _secret_keys(value) -> set[str]:
+    """Secret-looking keys anywhere in a JSON document, outside users' own documents."""
+    if isinstance(value, list):
+        return set().union(*map(_secret_keys, value))
+    if not isinstance(value, dict):
+        return set()
+    found = SECRET_KEYS & value.keys()
+    inner = (item for key, item in value.items() if key != USER_DOCUMENT_KEY)
+    return found.union(*map(_secret_keys, inner))
+
+
 def secrets_in(body: str) -> list[str]:
-    """What in a response body must never leave the server."""
-    found = [marker for marker in SECRET_MARKERS if marker in body]
+    """What in a response body must never leave the server: a password hash, a key named
+    like a stored hash (a value that merely says "token_hash" is a user's text), the
+    SHA-256 of an issued token."""
+    found = [PASSWORD_HASH_MARKER] if PASSWORD_HASH_MARKER in body else []
+    try:
+        found += [f'"{key}"' for key in sorted(_secret_keys(json.loads(body)))]
+    except ValueError:
+        found += [f'"{key}"' for key in sorted(SECRET_KEYS) if f'"{key}"' in body]
     hashes = issued_token_hashes.intersection(HEX_64.findall(body))
     return found + [f"the SHA-256 of an issued token ({digest[:12]}...)" for digest in hashes]
 
