@@ -63,7 +63,7 @@ def seed(app) -> dict:
         for index in range(RESOURCES):
             owner = OTHER if index % 11 == 5 else USER
             fields = _resource_fields(index, owner)
-            created.append(resource_data.create_resource(owners[owner], fields))
+            created.append(resource_data.create_resource(owners[owner].id, owner, fields))
         shared = next(
             r for r in created if r.owner_id == owners[OTHER].id and r.visibility == "private"
         )

@@ -90,7 +90,9 @@ class PlannedDumpSchema(ma.Schema):
 
     def _dump_one(self, plan: Plan, obj: Any) -> dict:
         # marshmallow reads mappings by key and skips absent attributes: leave those to it.
-        if hasattr(obj, "__getitem__"):
+        # Named rows (SQLAlchemy's Row, named tuples) are read by attribute: marshmallow's
+        # row[key] raises for a name and it falls back to getattr, as the plan does.
+        if hasattr(obj, "__getitem__") and not hasattr(obj, "_fields"):
             return super().dump(obj, many=False)
         try:
             return {key: convert(get(obj)) for key, get, convert in plan}

@@ -85,7 +85,7 @@ class ResourceSchema(BaseSchema):
     )
     owner = fields.String(
         required=True,
-        attribute="owner.username",
+        attribute="owner_name",
         metadata={"description": "The owner's username.", "example": "sam"},
     )
     created_at = UTCDateTime(required=True)

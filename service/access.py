@@ -3,8 +3,9 @@
 from enum import Enum
 
 from flask_smorest import abort
+from sqlalchemy import Row
 
-from service.auth import current_user
+from service.auth import current_user_id
 from service.data import resources as resource_data
 from service.data import users as user_data
 from service.models import Resource, User
@@ -22,11 +23,15 @@ FORBIDDEN_DETAIL = {
 }
 
 
-def load_resource(resource_id: int, permission: Permission) -> Resource:
+def load_resource(resource_id: int, permission: Permission) -> Resource | Row:
     """The one place that applies the visibility policy (GitHub's rule: never confirm a
-    private thing exists, so an invisible resource gets the very same 404 as a missing id)."""
-    resource = resource_data.get_resource(resource_id)
-    role = resource_data.role_of(resource, current_user()) if resource else None
+    private thing exists, so an invisible resource gets the very same 404 as a missing id).
+    To read, a row is enough; to change or delete, the ORM object is loaded."""
+    if permission is Permission.READ:
+        resource = resource_data.read_resource(resource_id)
+    else:
+        resource = resource_data.get_resource(resource_id)
+    role = resource_data.role_of(resource, current_user_id()) if resource else None
     if role is None:
         abort(404, message=f"Resource {resource_id} not found.")
     if role not in permission.value:

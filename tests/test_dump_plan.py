@@ -4,10 +4,12 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+from collections import namedtuple
 from types import SimpleNamespace
 
 import marshmallow as ma
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import fields
@@ -92,6 +94,53 @@ def test_planned_dump_equals_marshmallow_dump(schema_class, data):
         assert schema.dump(item) == ma.Schema.dump(schema, item)
     many = schema_class(many=True)
     assert many.dump(items) == ma.Schema.dump(many, items)
+
+
+def _as_named_row(item: SimpleNamespace):
+    """The same values as a named tuple, read by attribute like SQLAlchemy's Row."""
+    values = vars(item)
+    return namedtuple("Row", values)(**values)
+
+
+# Schemas whose every field is one attribute (a dotted one cannot be a row's column).
+FLAT = [
+    cls
+    for cls in PLANNED
+    if all("." not in (field.attribute or "") for field in cls().dump_fields.values())
+]
+
+
+@pytest.mark.parametrize("schema_class", FLAT, ids=lambda cls: cls.__name__)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_planned_dump_of_named_rows_equals_marshmallow_dump(schema_class, data):
+    schema = schema_class()
+    items = [_as_named_row(item) for item in data.draw(st.lists(objects_for(schema), max_size=3))]
+    for item in items:
+        assert schema.dump(item) == ma.Schema.dump(schema, item)
+
+
+def test_a_sqlalchemy_row_dumps_as_marshmallow_dumps_it():
+    columns = {
+        "id": 7,
+        "name": "N",
+        "description": "",
+        "visibility": "public",
+        "owner_name": "sam",
+        "version": 2,
+    }
+    query = sa.select(*(sa.literal(value).label(key) for key, value in columns.items()))
+    with sa.create_engine("sqlite://").connect() as connection:
+        row = connection.execute(query).one()
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    # A Row is immutable: the other fields come from a row-like object made from it.
+    full = namedtuple("Row", [*row._fields, "data", "created_at", "updated_at"])(
+        *row, {"k": [1]}, moment, moment
+    )
+    schema = ResourceSchema()
+    assert schema.dump(row) == ma.Schema.dump(schema, row)
+    assert schema.dump(full) == ma.Schema.dump(schema, full)
+    assert schema.dump(full)["owner"] == "sam"
 
 
 def test_objects_marshmallow_reads_differently_fall_back_to_it():

@@ -28,6 +28,11 @@ class Resource(db.Model):
 
     owner: Mapped[User] = relationship(lazy="joined")
 
+    @property
+    def owner_name(self) -> str:
+        """As read rows carry it (service/data/resources.py)."""
+        return self.owner.username
+
     # Every UPDATE and DELETE checks and bumps `version`: a compare-and-swap, so two
     # writers that loaded the same version cannot both win.
     __mapper_args__ = {"version_id_col": version}

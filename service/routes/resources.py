@@ -9,7 +9,7 @@ from schemas.resources import (
     ResourceUpdateSchema,
 )
 from service.access import Permission
-from service.auth import current_user
+from service.auth import current_caller, current_user_id
 from service.conditional import ETAG_HEADER
 from service.contract import Blueprint
 from service.data import resources as resource_data
@@ -56,7 +56,7 @@ class Resources(MethodView):
         """List the resources you may see, a page at a time"""
         page = pagination_parameters
         resources, page.item_count = resource_data.list_visible_resources(
-            current_user(), filters, offset=page.first_item, limit=page.page_size
+            current_user_id(), filters, offset=page.first_item, limit=page.page_size
         )
         return resources
 
@@ -67,7 +67,8 @@ class Resources(MethodView):
     @blp.doc(operationId="createResource")
     def post(self, fields):
         """Create a resource"""
-        resource = resource_data.create_resource(current_user(), fields)
+        caller = current_caller()
+        resource = resource_data.create_resource(caller.user_id, caller.username, fields)
         db.session.commit()
         return resource
 
