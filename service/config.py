@@ -47,10 +47,13 @@ def normalize_database_url(url: str) -> str:
 
 
 def _engine_options(database_url: str, environ: Mapping[str, str]) -> dict[str, Any]:
-    # A request waits at most this long for a pooled connection, then answers 503.
     options: dict[str, Any] = {
-        "pool_pre_ping": True,
+        # A request waits at most this long for a pooled connection, then answers 503.
         "pool_timeout": _int(environ, "SERVICE_DB_POOL_TIMEOUT", 5),
+        # A ping before each request's first statement costs a round trip on every request.
+        # Without it a connection that died while pooled fails one request (503), and the
+        # pool then replaces all its connections at once.
+        "pool_pre_ping": _bool(environ, "SERVICE_DB_PRE_PING", False),
     }
     if database_url.startswith("postgresql"):
         # An unreachable server must fail a request (and readiness) in seconds, not hang it;

@@ -1,7 +1,11 @@
 """The SQLAlchemy handle, apart from the other extensions so models import nothing else."""
 
+import weakref
+
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from flask_sqlalchemy.session import Session
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them, on SQLite too.
@@ -12,13 +16,40 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Requests that change nothing (RFC 9110 §9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def _autocommit(engine: Engine) -> Engine:
+    """The engine (same pool) with connections in autocommit, made once per engine."""
+    if engine not in _autocommit_engines:
+        _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return _autocommit_engines[engine]
+
+
+class RequestSession(Session):
+    """A request that cannot change anything reads in autocommit: no BEGIN and ROLLBACK
+    round trips around its statements. Nothing is lost, since under READ COMMITTED (the
+    default of PostgreSQL, and SQLite's reads) each statement sees its own snapshot, in a
+    transaction or not."""
+
+    def get_bind(self, *args, **kwargs):
+        engine = super().get_bind(*args, **kwargs)
+        if has_request_context() and request.method in SAFE_METHODS:
+            return _autocommit(engine)
+        return engine
+
+
 # A view commits once, at its end, and then dumps what it changed: every value is set on the
 # Python side (defaults, version counter), so reloading each object after the commit would
 # be one more database round trip per write for nothing.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base, session_options={"class_": RequestSession, "expire_on_commit": False}
+)
