@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, g, request
+from flask.sessions import SessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -65,10 +66,38 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class NoCookieSessions(SessionInterface):
+    """The API keeps no state in cookies: no session cookie is read or written (Flask's
+    default would verify a signed cookie on every request)."""
+
+    def open_session(self, app, request):
+        return None  # Flask then uses a null session, which refuses writes
+
+    def save_session(self, app, session, response):
+        pass
+
+
 class JsonApiFlask(Flask):
-    """Flask with orjson for JSON, and an automatic OPTIONS answer without an HTML type."""
+    """Flask with orjson for JSON, no cookie sessions, and an automatic OPTIONS answer
+    without an HTML type."""
 
     json_provider_class = JsonProvider
+    session_interface = NoCookieSessions()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_callables: dict[Any, Any] = {}
+
+    def ensure_sync(self, func):
+        # Flask asks this for every hook and view on every request (~15 times), inspecting
+        # the function each time; the answer never changes for a function, so it is kept.
+        try:
+            return self._sync_callables[func]
+        except KeyError:
+            synced = self._sync_callables[func] = super().ensure_sync(func)
+            return synced
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
 
     def make_default_options_response(self):
         # RFC 9110 §9.3.7: the methods in Allow, no content; Flask's default says text/html.

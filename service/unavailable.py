@@ -25,6 +25,8 @@ def init_app(app: Flask) -> None:
 def _close_session(exc: BaseException | None) -> None:
     """End the session's transaction; if the server went away since the last statement,
     the ROLLBACK fails: discard the connection instead of failing an answered request."""
+    if not db.session.registry.has():
+        return  # this request never used the database
     try:
         db.session.close()
     except DBAPIError as error:
