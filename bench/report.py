@@ -140,7 +140,9 @@ def markdown(meta: dict, rows: list[dict], verdict_lines: list[str]) -> str:
             "before measuring. The rows POST adds are deleted after each POST run.",
             "- The product runs with SERVICE_ENV=production, but rate limits off "
             "(SERVICE_RATE_LIMITS=0: not part of the compared work) and the contract guard off. "
-            "It pings each pooled connection on checkout (pool_pre_ping); the peers do not.",
+            "All three read in autocommit (GET and list: no BEGIN/ROLLBACK round trips) and "
+            "write in a transaction (POST: BEGIN, the token, INSERT, COMMIT); none pings its "
+            "pooled connections.",
             "- The FastAPI peer writes timestamps with `datetime.isoformat` (a pydantic "
             "PlainSerializer, one Python call per timestamp) so that its bodies equal the "
             "product's; pydantic's own `Z` form would be a little cheaper.",

@@ -10,7 +10,7 @@ _COLUMNS = (
     "r.id, r.owner_id, r.name, r.description, r.data, r.visibility, "
     "r.created_at, r.updated_at, r.version, u.username AS owner"
 )
-# service/data/tokens.py find_active_token: unexpired, unrevoked, user loaded with it.
+# service/data/tokens.py ACTIVE_TOKEN: unexpired, unrevoked, with its user's id and name.
 TOKEN = (
     "SELECT t.scope, u.id AS user_id, u.username FROM tokens t JOIN users u ON u.id = t.user_id "
     "WHERE t.token_hash = %(token_hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s"

@@ -55,7 +55,9 @@ pool = AsyncConnectionPool(
     min_size=5,
     max_size=5,
     open=False,
-    kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC"},
+    # Reads in autocommit (no BEGIN and COMMIT round trips), as the product reads; the
+    # write opens its own transaction.
+    kwargs={"row_factory": dict_row, "options": "-c TimeZone=UTC", "autocommit": True},
 )
 
 
@@ -163,9 +165,9 @@ async def create_resource(fields: ResourceCreate, conn: Conn, user: Writer, resp
     now = datetime.now(UTC)
     values = fields.model_dump()
     params = {**values, "data": Json(values["data"]), "owner_id": user["user_id"], "now": now}
-    resource_id = (await (await conn.execute(common.INSERT, params)).fetchone())["id"]
     # Committed before answering (the pool would commit only when the dependency exits).
-    await conn.commit()
+    async with conn.transaction():
+        resource_id = (await (await conn.execute(common.INSERT, params)).fetchone())["id"]
     response.headers["Location"] = f"/api/v1/resources/{resource_id}"
     response.headers["ETag"] = common.etag(1)
     resource = {"id": resource_id, **values, "owner": user["username"], "version": 1}

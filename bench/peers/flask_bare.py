@@ -22,6 +22,8 @@ engine = create_engine(
     os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
     connect_args={"options": "-c TimeZone=UTC"},
 )
+# Reads in autocommit (no BEGIN and ROLLBACK round trips), as the product reads.
+reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class Problem(Exception):
@@ -114,7 +116,7 @@ def creation(body: Any) -> dict[str, Any]:
 
 @app.get(f"/api/v1/resources/<int(max={common.MAX_ID}):resource_id>")
 def get_resource(resource_id: int):
-    with engine.connect() as conn:
+    with reader.connect() as conn:
         user = caller(conn, common.READ_SCOPE, required=False)
         resource = conn.exec_driver_sql(common.RESOURCE, {"id": resource_id}).mappings().first()
         if resource is None or not visible(conn, resource, user):
@@ -129,7 +131,7 @@ def list_resources():
     page = int_arg("page", 1)
     page_size = int_arg("page_size", common.DEFAULT_PAGE_SIZE, common.MAX_PAGE_SIZE)
     offset = (page - 1) * page_size
-    with engine.connect() as conn:
+    with reader.connect() as conn:
         user = caller(conn, common.READ_SCOPE, required=False)
         params = {"user_id": user["user_id"] if user else None}
         total = conn.exec_driver_sql(common.COUNT, params).scalar_one()
