@@ -120,6 +120,21 @@ def test_planned_dump_of_named_rows_equals_marshmallow_dump(schema_class, data):
         assert schema.dump(item) == ma.Schema.dump(schema, item)
 
 
+@pytest.mark.parametrize("schema_class", FLAT, ids=lambda cls: cls.__name__)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_planned_dump_of_mappings_equals_marshmallow_dump(schema_class, data):
+    schema = schema_class()
+    items = [vars(item) for item in data.draw(st.lists(objects_for(schema), max_size=3))]
+    # Now and then a key is missing: marshmallow leaves the field out.
+    if items and items[0] and data.draw(st.booleans()):
+        items[0].pop(data.draw(st.sampled_from(sorted(items[0]))))
+    for item in items:
+        assert schema.dump(item) == ma.Schema.dump(schema, item)
+    many = schema_class(many=True)
+    assert many.dump(items) == ma.Schema.dump(many, items)
+
+
 def test_a_sqlalchemy_row_dumps_as_marshmallow_dumps_it():
     columns = {
         "id": 7,
@@ -141,6 +156,9 @@ def test_a_sqlalchemy_row_dumps_as_marshmallow_dumps_it():
     assert schema.dump(row) == ma.Schema.dump(schema, row)
     assert schema.dump(full) == ma.Schema.dump(schema, full)
     assert schema.dump(full)["owner"] == "sam"
+    mapping = full._asdict()
+    assert schema.dump(row._mapping) == ma.Schema.dump(schema, row._mapping)
+    assert schema.dump(mapping) == ma.Schema.dump(schema, mapping) == schema.dump(full)
 
 
 def test_objects_marshmallow_reads_differently_fall_back_to_it():

@@ -9,7 +9,7 @@ each UPDATE and DELETE a compare-and-swap.
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, String, bindparam, func, insert, or_, select
+from sqlalchemy import Row, RowMapping, Select, String, bindparam, func, insert, or_, select
 
 from service.database import db
 from service.models import Grant, Resource, User
@@ -97,7 +97,7 @@ def _list_statements(signed_in: bool, filters: frozenset[str], sort: str) -> tup
 
 def list_visible_resources(
     user_id: int | None, filters: dict[str, Any], *, offset: int, limit: int
-) -> tuple[list[Row], int]:
+) -> tuple[list[RowMapping], int]:
     """One page of what the caller may see (public resources plus, for a signed-in caller,
     its own and those granted to it), filtered and ordered; and the count of all matches."""
     sort = filters.get("sort", "created_at")
@@ -110,7 +110,8 @@ def list_visible_resources(
     if offset >= total:
         # Past the end (a page number can be any size; OFFSET in SQL cannot).
         return [], total
-    rows = _execute(page, parameters | {"offset": offset, "limit": limit}).all()
+    # As mappings: by key, a row's fields are quickest to read (100 rows, 9 fields each).
+    rows = _execute(page, parameters | {"offset": offset, "limit": limit}).mappings().all()
     return rows, total
 
 
