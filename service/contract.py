@@ -16,7 +16,7 @@ from service import auth, conditional
 from service.access import Permission, load_resource
 from service.data.errors import Conflict
 from service.database import db
-from service.parsing import FORM, StrictParser
+from service.parsing import FORM, SchemaReusingParser, StrictParser
 from service.problems import PROBLEM_MEDIA_TYPE, problem_response
 
 BODY_LOCATIONS = ("json", "form", "json_or_form")
@@ -144,6 +144,7 @@ class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose decorators enforce a rule and declare the statuses it causes."""
 
     ARGUMENTS_PARSER = StrictParser()
+    PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
 
     def __init__(self, *args, rate_limited: bool = True, uses_database: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
