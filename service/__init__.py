@@ -1,8 +1,10 @@
 """The Flask application factory."""
 
+import inspect
 import os
 import re
 import uuid
+import weakref
 from typing import Any
 
 from flask import Flask, g, request
@@ -86,18 +88,22 @@ class JsonApiFlask(Flask):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._sync_callables: dict[Any, Any] = {}
+        # Function -> whether it is async. Weak keys: a function made per request (a
+        # closure) must not be kept alive by this table.
+        self._async_functions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def ensure_sync(self, func):
         # Flask asks this for every hook and view on every request (~15 times), inspecting
-        # the function each time; the answer never changes for a function, so it is kept.
+        # the function each time; the answer never changes for a function, so it is kept
+        # (by the function under a bound method: views are methods of per-request objects).
+        target = getattr(func, "__func__", func)
         try:
-            return self._sync_callables[func]
+            is_async = self._async_functions[target]
         except KeyError:
-            synced = self._sync_callables[func] = super().ensure_sync(func)
-            return synced
-        except TypeError:  # an unhashable callable
+            is_async = self._async_functions[target] = inspect.iscoroutinefunction(func)
+        except TypeError:  # not weakly referable
             return super().ensure_sync(func)
+        return self.async_to_sync(func) if is_async else func
 
     def make_default_options_response(self):
         # RFC 9110 §9.3.7: the methods in Allow, no content; Flask's default says text/html.

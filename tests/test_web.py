@@ -99,3 +99,28 @@ def test_production_refuses_any_origin():
     settings = {"SERVICE_ENV": "production", "SECRET_KEY": "a-long-private-value"}
     with pytest.raises(ConfigError, match="SERVICE_CORS_ORIGINS"):
         create_app({**settings, "CORS_ALLOWED_ORIGINS": ["*"]})
+
+
+def test_flask_asks_once_per_function_whether_it_is_async(app):
+    class View:
+        def get(self):
+            return "sync"
+
+    # A view is a method of a new object per request: one entry, not one per request.
+    for _ in range(50):
+        method = View().get
+        assert app.ensure_sync(method) is method
+    assert sum(1 for function in list(app._async_functions) if function is View.get) == 1
+
+    async def coroutine_view():
+        return "async"
+
+    # Still recognised as async: Flask wants its `async` extra (asgiref) to run it.
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(coroutine_view)
+
+
+def test_no_cookie_session_is_read_or_written(client):
+    response = client.get("/health/live", headers={"Cookie": "session=forged.value.here"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
