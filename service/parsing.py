@@ -41,8 +41,8 @@ def _instance_of(schema_class: type[ma.Schema]) -> ma.Schema:
 
 class SchemaReusingParser(FlaskParser):
     """webargs instantiates a schema given as a class on every request (deep copies of its
-    fields, ~0.1 ms); flask-smorest hands it the pagination schema so. One instance per
-    class serves every request (loading keeps no state in the schema)."""
+    fields, ~0.1 ms), and flask-smorest hands it every schema so (arguments, pagination).
+    One instance per class serves every request (loading keeps no state in the schema)."""
 
     def _get_schema(self, argmap, req):
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
@@ -50,7 +50,7 @@ class SchemaReusingParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
 
-class StrictParser(FlaskParser):
+class StrictParser(SchemaReusingParser):
     """webargs treats a non-JSON body as missing and loads `{}`; we refuse it instead."""
 
     def load_json(self, req, schema):
