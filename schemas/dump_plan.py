@@ -70,7 +70,7 @@ def compile_plan(schema: ma.Schema) -> Plan | None:
     """(key, getter, converter) for each dumped field, or None if marshmallow must dump."""
     if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]:
         return None
-    by_attribute, by_key = [], []
+    by_attribute, by_key, nested = [], [], False
     for name, field in schema.dump_fields.items():
         convert = _converter(field)
         if convert is None or field.dump_default is not ma.missing:
@@ -79,7 +79,7 @@ def compile_plan(schema: ma.Schema) -> Plan | None:
         attribute = field.attribute or name
         by_attribute.append((key, attrgetter(attribute), convert))
         by_key.append((key, itemgetter(attribute), convert))
-    nested = any("." in (field.attribute or "") for field in schema.dump_fields.values())
+        nested = nested or "." in attribute
     return Plan(by_attribute, None if nested else by_key)
 
 

@@ -111,7 +111,7 @@ def authenticate(*, required: bool, scopes: Iterable[str] = (), admin: bool = Fa
     row = token_data.find_active_token(hash_token(secret))
     if row is None:
         _unauthorized("The bearer token is invalid, expired or revoked.", "invalid_token")
-    caller = g.caller = Caller(*row)
+    caller = g.caller = Caller(**row._mapping)
     # For the access log line, written by the server after the response (service/logs.py).
     request.environ[USER_ID_ENVIRON] = caller.user_id
     missing = set(scopes) - caller.scopes
@@ -131,17 +131,17 @@ def current_caller() -> Caller | None:
 
 
 def current_user_id() -> int | None:
-    caller = g.get("caller")
+    caller = current_caller()
     return caller.user_id if caller else None
 
 
 def current_user() -> User | None:
     """The caller's account as an ORM object (one query, on the routes that use it)."""
-    caller = g.get("caller")
+    caller = current_caller()
     return db.session.get(User, caller.user_id) if caller else None
 
 
 def current_token() -> Token | None:
     """The caller's token as an ORM object (one query, on the routes that use it)."""
-    caller = g.get("caller")
+    caller = current_caller()
     return db.session.get(Token, caller.token_id) if caller else None

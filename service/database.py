@@ -47,6 +47,12 @@ class RequestSession(Session):
         return engine
 
 
+def execute(statement, parameters: dict):
+    """A Core statement on the session's connection: in the same transaction (or autocommit)
+    as the rest of the request, without the ORM's per-statement work."""
+    return db.session.connection().execute(statement, parameters)
+
+
 # A view commits once, at its end, and then dumps what it changed: every value is set on the
 # Python side (defaults, version counter), so reloading each object after the commit would
 # be one more database round trip per write for nothing.

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row, RowMapping, Select, String, bindparam, func, insert, or_, select
 
-from service.database import db
+from service.database import db, execute
 from service.models import Grant, Resource, User
 
 _resources, _users, _grants = Resource.__table__.c, User.__table__.c, Grant.__table__.c
@@ -24,14 +24,9 @@ GRANTED_ROLE = select(_grants.role).where(
 )
 
 
-def _execute(statement, parameters: dict[str, Any]):
-    # The session's connection: the same transaction as the rest of the request.
-    return db.session.connection().execute(statement, parameters)
-
-
 def read_resource(resource_id: int) -> Row | None:
     """A resource to show, as a row."""
-    return _execute(RESOURCE_BY_ID, {"id": resource_id}).first()
+    return execute(RESOURCE_BY_ID, {"id": resource_id}).first()
 
 
 def get_resource(resource_id: int) -> Resource | None:
@@ -44,7 +39,7 @@ def role_of(resource: Resource | Row, user_id: int | None) -> str | None:
     if user_id is not None:
         if resource.owner_id == user_id:
             return "owner"
-        granted = _execute(GRANTED_ROLE, {"resource_id": resource.id, "user_id": user_id})
+        granted = execute(GRANTED_ROLE, {"resource_id": resource.id, "user_id": user_id})
         role = granted.scalar()
         if role is not None:
             return role
@@ -106,12 +101,12 @@ def list_visible_resources(
     parameters = {key: filters[key] for key in shape} | {"user_id": user_id}
     if "q" in parameters:
         parameters["q"] = _containing(parameters["q"])
-    total = _execute(count, parameters).scalar_one()
+    total = execute(count, parameters).scalar_one()
     if offset >= total:
         # Past the end (a page number can be any size; OFFSET in SQL cannot).
         return [], total
     # As mappings: by key, a row's fields are quickest to read (100 rows, 9 fields each).
-    rows = _execute(page, parameters | {"offset": offset, "limit": limit}).mappings().all()
+    rows = execute(page, parameters | {"offset": offset, "limit": limit}).mappings().all()
     return rows, total
 
 
@@ -125,7 +120,7 @@ INSERT_RESOURCE = insert(Resource.__table__).returning(
 def create_resource(owner_id: int, owner_name: str, fields: dict[str, Any]) -> Row:
     """Store a new resource (version 1) and return it as a row, as reads do."""
     parameters = {**fields, "owner_id": owner_id, "owner_name": owner_name, "version": 1}
-    return _execute(INSERT_RESOURCE, parameters).one()
+    return execute(INSERT_RESOURCE, parameters).one()
 
 
 def update_resource(resource: Resource, changes: dict[str, Any]) -> Resource:

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import Row, bindparam, select, update
 
-from service.database import db
+from service.database import db, execute
 from service.models import Token, User
 from service.models.types import utcnow
 
@@ -27,7 +27,13 @@ def issue_token(user: User, *, token_hash: str, scope: str, ttl_seconds: int) ->
 # the statement object), only the columns access checks need, and through the Core.
 _tokens, _users = Token.__table__.c, User.__table__.c
 ACTIVE_TOKEN = (
-    select(_tokens.id, _tokens.scope, _users.id, _users.username, _users.role)
+    select(
+        _tokens.id.label("token_id"),
+        _tokens.scope,
+        _users.id.label("user_id"),
+        _users.username,
+        _users.role,
+    )
     .join_from(Token.__table__, User.__table__, _tokens.user_id == _users.id)
     .where(
         _tokens.token_hash == bindparam("token_hash"),
@@ -38,10 +44,10 @@ ACTIVE_TOKEN = (
 
 
 def find_active_token(token_hash: str) -> Row | None:
-    """The unexpired, unrevoked token with this hash: (token id, scope, user id, username,
-    role)."""
+    """The unexpired, unrevoked token with this hash: token_id, scope, user_id, username,
+    role."""
     parameters = {"token_hash": token_hash, "now": utcnow()}
-    return db.session.connection().execute(ACTIVE_TOKEN, parameters).first()
+    return execute(ACTIVE_TOKEN, parameters).first()
 
 
 def revoke_token(token: Token) -> None:
