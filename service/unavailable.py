@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import ServiceUnavailable
 
-from service.database import db
+from service.database import db, take_read_connection
 from service.problems import problem_response
 
 # What a client is told to wait before trying again; the pool recovers by itself meanwhile.
@@ -23,15 +23,23 @@ def init_app(app: Flask) -> None:
 
 
 def _close_session(exc: BaseException | None) -> None:
-    """End the session's transaction; if the server went away since the last statement,
-    the ROLLBACK fails: discard the connection instead of failing an answered request."""
-    if not db.session.registry.has():
-        return  # this request never used the database
-    try:
-        db.session.close()
-    except DBAPIError as error:
-        current_app.logger.warning("Discarding a database connection: %s", _reason(error))
-        db.session().invalidate()  # scoped_session does not proxy it
+    """End the session's transaction and give the read connection back; if the server went
+    away since the last statement, the ROLLBACK fails: discard the connection instead of
+    failing an answered request."""
+    if db.session.registry.has():
+        try:
+            db.session.close()
+        except DBAPIError as error:
+            current_app.logger.warning("Discarding a database connection: %s", _reason(error))
+            db.session().invalidate()  # scoped_session does not proxy it
+    read_connection = take_read_connection()
+    if read_connection is not None:
+        try:
+            read_connection.close()
+        except DBAPIError as error:
+            current_app.logger.warning("Discarding a database connection: %s", _reason(error))
+            read_connection.invalidate()
+            read_connection.close()
 
 
 def is_unavailable(error: Exception) -> bool:

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, insert, select
 
-from service.database import db
+from service.database import db, execute, read_connection
 from service.models import User
 
 
@@ -41,3 +41,25 @@ def test_outside_a_request_the_session_runs_in_a_transaction(client, app):
     with app.app_context():
         assert "isolation_level" not in db.session.connection().get_execution_options()
         db.session.remove()
+
+
+def _checked_out(app) -> int:
+    with app.app_context():
+        return db.engine.pool.checkedout()
+
+
+def test_a_read_uses_one_connection_for_core_and_orm_and_gives_it_back(client, app):
+    before = _checked_out(app)
+    with app.test_request_context("/", method="GET"):
+        assert execute(select(func.count()).select_from(User), {}).scalar_one() == 0
+        assert _user_count() == 0  # through the ORM session, after the Core statement
+        assert db.session.connection() is read_connection()
+        assert _checked_out(app) == before + 1
+    assert _checked_out(app) == before
+
+
+def test_a_read_that_never_touches_the_database_checks_out_no_connection(client, app):
+    before = _checked_out(app)
+    response = client.get("/health/live")
+    assert response.status_code == 200
+    assert _checked_out(app) == before
