@@ -4,6 +4,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from service.json_provider import load_json
+
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -54,6 +56,8 @@ def _engine_options(database_url: str, environ: Mapping[str, str]) -> dict[str, 
         # Without it a connection that died while pooled fails one request (503), and the
         # pool then replaces all its connections at once.
         "pool_pre_ping": _bool(environ, "SERVICE_DB_PRE_PING", False),
+        # JSON columns (a resource's `data`) decoded by orjson where it reads them exactly.
+        "json_deserializer": load_json,
     }
     if database_url.startswith("postgresql"):
         # An unreachable server must fail a request (and readiness) in seconds, not hang it;
