@@ -146,6 +146,10 @@ def markdown(meta: dict, rows: list[dict], verdict_lines: list[str]) -> str:
             "- The FastAPI peer writes timestamps with `datetime.isoformat` (a pydantic "
             "PlainSerializer, one Python call per timestamp) so that its bodies equal the "
             "product's; pydantic's own `Z` form would be a little cheaper.",
+            "- JSON is one of the product's levers, not given to the peers: the product writes "
+            "responses with orjson and decodes the `data` column with orjson where that is "
+            "exact; the peers decode with psycopg's default (the standard library), and bare "
+            "Flask writes with `jsonify`'s.",
             "",
         ]
     )

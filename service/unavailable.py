@@ -19,10 +19,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DBAPIError, _database_unavailable)
     app.register_error_handler(PoolTimeoutError, _database_unavailable)
     # Runs before Flask-SQLAlchemy's own teardown (the last registered runs first).
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(_release_connections)
 
 
-def _close_session(exc: BaseException | None) -> None:
+def _release_connections(exc: BaseException | None) -> None:
     """End the session's transaction and give the read connection back; if the server went
     away since the last statement, the ROLLBACK fails: discard the connection instead of
     failing an answered request."""

@@ -1,7 +1,8 @@
 """How requests use the database: reads in autocommit, anything else in a transaction."""
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, event, func, insert, select
+from sqlalchemy.exc import OperationalError
 
 from service.database import db, execute, read_connection
 from service.models import User
@@ -62,4 +63,32 @@ def test_a_read_that_never_touches_the_database_checks_out_no_connection(client,
     before = _checked_out(app)
     response = client.get("/health/live")
     assert response.status_code == 200
+    assert _checked_out(app) == before
+
+
+def test_a_read_connection_that_fails_to_close_is_discarded_not_raised(
+    client, app, monkeypatch, caplog
+):
+    # As a connection the server dropped might: the request still answers, the connection
+    # is invalidated and given back, so the pool replaces it.
+    close = Connection.close
+
+    def fail_once(connection):
+        monkeypatch.setattr(Connection, "close", close)
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+    invalidated = []
+
+    def note_invalidation(dbapi_connection, record, exception):
+        invalidated.append(dbapi_connection)
+
+    before = _checked_out(app)
+    with app.test_request_context("/", method="GET"):
+        read_connection().execute(select(1))
+        pool = db.engine.pool
+        event.listen(pool, "invalidate", note_invalidation)
+        monkeypatch.setattr(Connection, "close", fail_once)
+    event.remove(pool, "invalidate", note_invalidation)
+    assert len(invalidated) == 1
+    assert "Discarding a database connection" in caplog.text
     assert _checked_out(app) == before
