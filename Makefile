@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench soak
+.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ fuzz: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.run
+
+## The cost of one request inside the product and the bare-Flask peer, without a server:
+## CPU time, or instructions with BENCH_VALGRIND=1 (steady on a busy machine; minutes).
+bench-inprocess: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.inprocess $(if $(BENCH_VALGRIND),--valgrind)
 
 ## A minute of steady load (a mix of GET, list and POST) at 70 % of saturation, on gunicorn and a
 ## throwaway PostgreSQL database; fails on any error or undeclared status. Writes

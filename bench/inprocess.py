@@ -1,0 +1,133 @@
+"""`make bench-inprocess`: the cost of one request inside the app, without an HTTP server.
+
+The load test (`make bench`) varies by ~30 % from run to run on a shared machine; comparing
+two commits needs something steadier. This calls the product's and the bare-Flask peer's
+WSGI apps directly, on the same seeded PostgreSQL database, and reports per request either
+CPU time (quick, still noisy) or, with `--valgrind`, instructions counted by valgrind's
+callgrind, which do not depend on what else runs (slow: minutes). Instructions are the
+difference between a run of 2N and one of N requests, so start-up and imports cancel out.
+
+    python -m bench.inprocess [--valgrind] [--requests N] [--contenders product,flask-bare]
+"""
+
+import argparse
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from bench import run, servers
+from bench.endpoints import POST_BODY, endpoints
+
+WARM_UP = 50
+CONTENDERS = ("product", "flask-bare")
+
+
+def _wsgi_app(contender: str):
+    if contender == "product":
+        from service import create_app
+
+        return create_app()
+    from bench.peers.flask_bare import app
+
+    return app
+
+
+def _call(app, environ: dict, body: bytes) -> None:
+    environ = {**environ, "wsgi.input": io.BytesIO(body)}
+    statuses = []
+    chunks = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    if not statuses[0].startswith(("200", "201")):
+        raise RuntimeError(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: {statuses[0]}")
+
+
+def child(contender: str, endpoint_name: str, requests: int) -> None:
+    """In the measured process: warm up, then time `requests` calls of one endpoint."""
+    from werkzeug.test import EnvironBuilder
+
+    app = _wsgi_app(contender)
+    endpoint = next(
+        e for e in endpoints(int(os.environ["BENCH_RESOURCE_ID"])) if e.name == endpoint_name
+    )
+    path, _, query = endpoint.path.partition("?")
+    body = json.dumps(POST_BODY).encode() if endpoint.method == "POST" else b""
+    environ = EnvironBuilder(
+        path=path,
+        query_string=query,
+        method=endpoint.method,
+        headers={"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"},
+        data=body,
+        content_type="application/json" if body else None,
+    ).get_environ()
+    for _ in range(WARM_UP):
+        _call(app, environ, body)
+    started = time.process_time()
+    for _ in range(requests):
+        _call(app, environ, body)
+    print(f"{(time.process_time() - started) / requests * 1e6:.0f}")
+
+
+def _child_command(contender: str, endpoint: str, requests: int, valgrind: bool) -> list[str]:
+    command = [sys.executable, "-m", "bench.inprocess", "--child", contender, endpoint]
+    command += ["--requests", str(requests)]
+    if valgrind:
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command]
+    return command
+
+
+def _run_child(command: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(command, cwd=servers.ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout + done.stderr
+
+
+def measure(contender: str, endpoint: str, requests: int, valgrind: bool, env: dict) -> int:
+    if not valgrind:
+        return int(
+            _run_child(_child_command(contender, endpoint, requests, False), env).split()[-1]
+        )
+    counts = []
+    for count in (requests, 2 * requests):
+        output = _run_child(_child_command(contender, endpoint, count, True), env)
+        counts.append(int(re.search(r"Collected : (\d+)", output).group(1)))
+    return (counts[1] - counts[0]) // requests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--valgrind", action="store_true", help="count instructions")
+    parser.add_argument("--requests", type=int, help="per measurement (default 1000, 100)")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument(
+        "--child", nargs=2, metavar=("CONTENDER", "ENDPOINT"), help=argparse.SUPPRESS
+    )
+    arguments = parser.parse_args()
+    requests = arguments.requests or (100 if arguments.valgrind else 1000)
+    if arguments.child:
+        child(*arguments.child, requests)
+        return 0
+    admin_url = os.environ.get("BENCH_DATABASE_URL", run.DEFAULT_ADMIN_URL)
+    unit = "instructions" if arguments.valgrind else "CPU µs"
+    with run.throwaway_database(admin_url) as database_url:
+        seeded = run.prepare(database_url)
+        # The same settings as the load test's product; hash seed fixed for steady counts.
+        env = {**os.environ, **servers.PRODUCT_ENV, "DATABASE_URL": database_url}
+        env |= {"BENCH_TOKEN": seeded["token"], "BENCH_RESOURCE_ID": str(seeded["resource_id"])}
+        env["PYTHONHASHSEED"] = "0"
+        print(f"| Contender | Endpoint | {unit} per request |\n|---|---|---:|")
+        for contender in arguments.contenders.split(","):
+            for endpoint in endpoints(seeded["resource_id"]):
+                cost = measure(contender, endpoint.name, requests, arguments.valgrind, env)
+                print(f"| {contender} | {endpoint.name} | {cost:,} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
