@@ -81,22 +81,22 @@ def _child_command(contender: str, endpoint: str, requests: int, valgrind: bool)
     return command
 
 
-def _run_child(command: list[str], env: dict[str, str]) -> str:
+def _run_child(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     done = subprocess.run(command, cwd=servers.ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout + done.stderr
+    return done
 
 
 def measure(contender: str, endpoint: str, requests: int, valgrind: bool, env: dict) -> int:
     if not valgrind:
-        return int(
-            _run_child(_child_command(contender, endpoint, requests, False), env).split()[-1]
-        )
+        done = _run_child(_child_command(contender, endpoint, requests, False), env)
+        return int(done.stdout.split()[-1])
     counts = []
     for count in (requests, 2 * requests):
-        output = _run_child(_child_command(contender, endpoint, count, True), env)
-        counts.append(int(re.search(r"Collected : (\d+)", output).group(1)))
+        done = _run_child(_child_command(contender, endpoint, count, True), env)
+        # valgrind's summary, on stderr: "==pid== Collected : <instructions>"
+        counts.append(int(re.search(r"Collected : (\d+)", done.stderr).group(1)))
     return (counts[1] - counts[0]) // requests
 
 
