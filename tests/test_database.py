@@ -69,8 +69,8 @@ def test_a_read_that_never_touches_the_database_checks_out_no_connection(client,
 def test_a_read_connection_that_fails_to_close_is_discarded_not_raised(
     client, app, monkeypatch, caplog
 ):
-    # As a connection the server dropped might: the request still answers, the connection
-    # is invalidated and given back, so the pool replaces it.
+    # As a connection the server dropped might: the request's end does not raise, and the
+    # connection is invalidated and given back, so the pool replaces it.
     close = Connection.close
 
     def fail_once(connection):
