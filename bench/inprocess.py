@@ -15,7 +15,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -81,20 +80,13 @@ def _child_command(contender: str, endpoint: str, requests: int, valgrind: bool)
     return command
 
 
-def _run_child(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, cwd=servers.ROOT, env=env, capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
-    return done
-
-
 def measure(contender: str, endpoint: str, requests: int, valgrind: bool, env: dict) -> int:
     if not valgrind:
-        done = _run_child(_child_command(contender, endpoint, requests, False), env)
+        done = run.run_command(_child_command(contender, endpoint, requests, False), env)
         return int(done.stdout.split()[-1])
     counts = []
     for count in (requests, 2 * requests):
-        done = _run_child(_child_command(contender, endpoint, count, True), env)
+        done = run.run_command(_child_command(contender, endpoint, count, True), env)
         # valgrind's summary, on stderr: "==pid== Collected : <instructions>"
         counts.append(int(re.search(r"Collected : (\d+)", done.stderr).group(1)))
     return (counts[1] - counts[0]) // requests

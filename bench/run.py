@@ -84,18 +84,19 @@ def throwaway_database(admin_url: str):
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _run(command: list[str], env: dict[str, str]) -> str:
+def run_command(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run from the repository; its output captured, and a failure raised with its stderr."""
     done = subprocess.run(command, cwd=servers.ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
+    return done
 
 
 def prepare(database_url: str) -> dict:
     """Migrate with the product's Alembic migration, seed through the product, analyze."""
     env = {**os.environ, **servers.PRODUCT_ENV, "DATABASE_URL": database_url}
-    _run([str(servers.BIN / "flask"), "--app", "service", "db", "upgrade"], env)
-    seeded = json.loads(_run([sys.executable, "-m", "bench.seed"], env))
+    run_command([str(servers.BIN / "flask"), "--app", "service", "db", "upgrade"], env)
+    seeded = json.loads(run_command([sys.executable, "-m", "bench.seed"], env).stdout)
     tidy(database_url, max_id=None)
     return seeded
 
