@@ -1,6 +1,7 @@
 """A database that cannot answer (unreachable, lost, pool exhausted, statement cut) is 503."""
 
 import contextlib
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -23,23 +24,28 @@ def init_app(app: Flask) -> None:
 
 
 def _release_connections(exc: BaseException | None) -> None:
-    """End the session's transaction and give the read connection back; if the server went
-    away since the last statement, the ROLLBACK fails: discard the connection instead of
-    failing an answered request."""
+    """End the session's transaction and give the read connection back."""
     if db.session.registry.has():
-        try:
-            db.session.close()
-        except DBAPIError as error:
-            current_app.logger.warning("Discarding a database connection: %s", _reason(error))
-            db.session().invalidate()  # scoped_session does not proxy it
+        # The session itself: scoped_session does not proxy invalidate().
+        _close_or_discard(db.session.close, db.session().invalidate)
     read_connection = take_read_connection()
     if read_connection is not None:
-        try:
-            read_connection.close()
-        except DBAPIError as error:
-            current_app.logger.warning("Discarding a database connection: %s", _reason(error))
+        # Invalidated, a connection still has to be closed to go back to the pool.
+        def discard():
             read_connection.invalidate()
             read_connection.close()
+
+        _close_or_discard(read_connection.close, discard)
+
+
+def _close_or_discard(close: Callable[[], None], discard: Callable[[], None]) -> None:
+    """If the server went away since the last statement, closing (its ROLLBACK) fails:
+    discard the connection instead of failing an answered request."""
+    try:
+        close()
+    except DBAPIError as error:
+        current_app.logger.warning("Discarding a database connection: %s", _reason(error))
+        discard()
 
 
 def is_unavailable(error: Exception) -> bool:
