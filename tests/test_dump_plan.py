@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from marshmallow import fields
 
 import schemas
+from schemas import dump_plan
 from schemas.base import BaseSchema
 from schemas.dump_plan import compile_plan
 from schemas.resources import ResourceSchema
+from service.models.types import UTCDateTime
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 JSON_VALUES = st.recursive(
@@ -176,3 +178,69 @@ def test_schemas_with_dump_hooks_or_other_fields_are_left_to_marshmallow():
     assert compile_plan(WithHook()) is None
     assert compile_plan(WithFloat()) is None
     assert WithHook().dump(SimpleNamespace(name="a")) == {"name": "A"}
+
+
+def _resource_rows(*rows: dict) -> list[sa.RowMapping]:
+    """Real SQLAlchemy rows (as the data layer reads them) with ResourceSchema's columns."""
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    selects = [
+        sa.select(
+            sa.literal(row["id"]).label("id"),
+            sa.literal(row.get("name", "N")).label("name"),
+            sa.literal("").label("description"),
+            sa.literal(row.get("data", {}), sa.JSON).label("data"),
+            sa.literal("public").label("visibility"),
+            sa.literal("sam").label("owner_name"),
+            sa.literal(row.get("created_at", moment), UTCDateTime).label("created_at"),
+            sa.literal(moment, UTCDateTime).label("updated_at"),
+            sa.literal(row.get("version", 1)).label("version"),
+        )
+        for row in rows
+    ]
+    with sa.create_engine("sqlite://").connect() as connection:
+        return [connection.execute(select).mappings().one() for select in selects]
+
+
+def test_a_stored_version_of_a_row_dumps_once():
+    schema = ResourceSchema(many=True)
+    first, again = _resource_rows({"id": 1}, {"id": 1})
+    assert schema.dump([first]) == ma.Schema.dump(schema, [first])
+    # The same id, version and creation time: the earlier dump, not a new one.
+    assert schema.dump([again])[0] is schema.dump([first])[0]
+
+
+def test_a_changed_row_is_dumped_afresh():
+    schema = ResourceSchema()
+    later = dt.datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=dt.UTC)
+    old, changed, reused_id = _resource_rows(
+        {"id": 2, "name": "Old"},
+        {"id": 2, "name": "New", "version": 2},
+        # SQLite may give a deleted resource's id to a new one: another creation time.
+        {"id": 2, "name": "Other", "created_at": later},
+    )
+    for row in (old, changed, reused_id):
+        schema.dump(row)
+        assert schema.dump(row) == ma.Schema.dump(schema, row)
+
+
+def test_only_database_rows_are_cached():
+    # A dict or an object may have been changed since it was read: never served from cache.
+    schema = ResourceSchema()
+    (row,) = _resource_rows({"id": 3, "name": "Stored"})
+    schema.dump(row)
+    edited = {**row, "name": "Edited"}
+    assert schema.dump(edited)["name"] == "Edited"
+    assert schema.dump(SimpleNamespace(**edited))["name"] == "Edited"
+
+
+def test_the_cache_keeps_a_bounded_number_of_rows(monkeypatch):
+    monkeypatch.setattr(dump_plan, "CACHED_ROWS", 2)
+    schema = ResourceSchema()
+    rows = _resource_rows({"id": 10}, {"id": 11}, {"id": 12})
+    for row in rows:
+        schema.dump(row)
+    # The oldest went; the two newest stay.
+    assert list(schema._dump_plan.cache) == [
+        (11, 1, rows[1]["created_at"]),
+        (12, 1, rows[2]["created_at"]),
+    ]

@@ -181,6 +181,28 @@ def test_update_resource_owner_ok_bumps_version(client, owner, create_resource):
     assert body["updated_at"] >= resource["updated_at"]
 
 
+def test_reads_show_each_change_and_never_a_deleted_resource(client, owner, other, create_resource):
+    # Reads are dumped once per stored version (schemas/dump_plan.py); every read here
+    # comes after an earlier read of what it replaces.
+    def read_both(resource_id):
+        one = client.get(f"{RESOURCES}/{resource_id}", headers=owner.headers)
+        listed = client.get(RESOURCES, headers=owner.headers)
+        return assert_json(one, 200, "Resource"), assert_json(listed, 200, "Resource", many=True)
+
+    first = create_resource(owner, name="First", visibility="public")
+    assert read_both(first["id"])[0]["name"] == "First"
+    changed = {"name": "Changed", "data": {"k": 1}}
+    client.patch(f"{RESOURCES}/{first['id']}", json=changed, headers=owner.headers)
+    one, listed = read_both(first["id"])
+    assert one["name"] == listed[0]["name"] == "Changed" and one["version"] == 2
+    assert client.delete(f"{RESOURCES}/{first['id']}", headers=owner.headers).status_code == 204
+    # SQLite gives the next resource the deleted one's id; PostgreSQL does not.
+    second = create_resource(other, name="Second", visibility="public")
+    one, listed = read_both(second["id"])
+    assert one == listed[0] == second
+    assert (one["owner"], one["version"]) == (other.username, 1)
+
+
 def test_update_resource_editor_ok(client, owner, other, create_resource):
     resource = create_resource(owner)
     client.put(
