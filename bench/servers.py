@@ -44,13 +44,13 @@ def _product_gunicorn(port: int, workers: int) -> list[str]:
     return [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", PRODUCT_APP]
 
 
-def _granian(threads: int | None) -> Argv:
+def _granian(threads: int | None, app: str = "service:create_app", factory: bool = True) -> Argv:
     def argv(port: int, workers: int) -> list[str]:
         command = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
         if threads:
             command += ["--blocking-threads", str(threads)]
-        return [*command, "--factory", "service:create_app"]
+        return [*command, *(["--factory"] if factory else []), app]
 
     return argv
 
@@ -99,6 +99,14 @@ def contenders(environ: dict[str, str]) -> dict[str, Contender]:
             "worker), no access log",
         ),
         Contender("flask-bare", "flask-bare", _flask_bare, note="gunicorn sync, no access log"),
+        # Not the baseline: shows what the server alone changes for the same bare app.
+        Contender(
+            "flask-bare-granian",
+            "reference",
+            _granian(threads=1, app="bench.peers.flask_bare:app", factory=False),
+            note="the bare-Flask baseline on granian as product-granian runs (one blocking "
+            "thread per worker), no access log",
+        ),
         Contender(
             "fastapi", "fastapi", _fastapi, note="uvicorn + uvloop + httptools, no access log"
         ),
