@@ -24,6 +24,9 @@ from prometheus_client import (
 LABELS = ("method", "route", "status")
 # Routing 404s and 405s: one label value, so scanners cannot blow up the series count.
 UNMATCHED_ROUTE = "(unmatched)"
+# The same for methods: a client may send any token as one (each answered 405).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "(other)"
 REQUESTS = Counter("http_requests_total", "Requests answered.", LABELS)
 LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -45,18 +48,22 @@ def _start_timer() -> None:
 
 def _observe(response: Response) -> Response:
     rule = request.url_rule
-    route = _route_label(rule.rule) if rule else UNMATCHED_ROUTE
-    labels = (request.method, route, str(response.status_code))
-    REQUESTS.labels(*labels).inc()
+    method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+    count, latency = _series(method, rule.rule if rule else None, response.status_code)
+    count.inc()
     if "metrics_started" in g:
-        LATENCY.labels(*labels).observe(time.perf_counter() - g.metrics_started)
+        latency.observe(time.perf_counter() - g.metrics_started)
     return response
 
 
 @functools.cache
-def _route_label(rule: str) -> str:
-    """The spec's path template for a Flask rule, worked out once per rule, not per request."""
-    return FlaskPlugin.flaskpath2openapi(rule)
+def _series(method: str, rule: str | None, status: int) -> tuple[Counter, Histogram]:
+    """The request counter and the latency histogram of one method, route and status, looked
+    up once (prometheus_client checks and locks on every `labels` call). The route is the
+    spec's path template of the Flask rule."""
+    route = FlaskPlugin.flaskpath2openapi(rule) if rule else UNMATCHED_ROUTE
+    labels = (method, route, str(status))
+    return REQUESTS.labels(*labels), LATENCY.labels(*labels)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -70,3 +70,13 @@ def test_metrics_count_requests_by_route_and_status(client):
     histogram_count = _sample(after, "http_request_duration_seconds_count", **missing)
     assert histogram_count == _sample(before, "http_request_duration_seconds_count", **missing) + 3
     assert "/no/such/path" not in after  # one label value for every unknown path
+
+
+def test_metrics_label_unknown_methods_as_one(client):
+    other = {"method": "(other)", "route": "(unmatched)", "status": "405"}
+    before = _sample(client.get("/metrics").get_data(as_text=True), "http_requests_total", **other)
+    for method in ("FOO", "BAR", "BAZQUX"):
+        assert_problem(client.open("/api/v1/resources", method=method), 405)
+    after = client.get("/metrics").get_data(as_text=True)
+    assert _sample(after, "http_requests_total", **other) == before + 3
+    assert 'method="FOO"' not in after
