@@ -1,11 +1,9 @@
 """The SQLAlchemy handle, apart from the other extensions so models import nothing else."""
 
-import weakref
-
 from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import Connection, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them, on SQLite too.
@@ -24,16 +22,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-_autocommit_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-
-
-def _autocommit(engine: Engine) -> Engine:
-    """The engine (same pool) with connections in autocommit, made once per engine."""
-    if engine not in _autocommit_engines:
-        _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return _autocommit_engines[engine]
-
-
 def _reading() -> bool:
     return has_request_context() and request.method in SAFE_METHODS
 
@@ -43,7 +31,11 @@ def read_connection() -> Connection:
     when the request ends (service/unavailable.py)."""
     connection = g.get("_read_connection")
     if connection is None:
-        connection = g._read_connection = _autocommit(db.engine).connect()
+        # Autocommit set on the connection, not as an engine option: that installs an
+        # event listener, and an engine with any listener dispatches every statement's
+        # events (about a tenth of a statement's cost).
+        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        g._read_connection = connection
     return connection
 
 

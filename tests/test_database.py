@@ -24,6 +24,15 @@ def test_a_request_that_changes_nothing_reads_in_autocommit(app, method):
     assert _isolation_level(app, method) == "AUTOCOMMIT"
 
 
+def test_reads_come_from_the_app_engine_without_event_listeners(app):
+    # An engine-wide autocommit option would register a listener, after which SQLAlchemy
+    # dispatches every statement's events (service/database.py read_connection).
+    with app.test_request_context("/", method="GET"):
+        connection = read_connection()
+        assert connection.engine is db.engine
+        assert connection.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_a_request_that_may_change_something_runs_in_a_transaction(client, app, method):
     assert _isolation_level(app, method) is None
