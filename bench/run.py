@@ -25,7 +25,7 @@ from bench import measure, report, servers, smoke
 from bench.endpoints import endpoints
 
 RESULTS = Path(__file__).parent / "results"
-DEFAULT_CONTENDERS = "product-gunicorn,product-granian,flask-bare,fastapi"
+DEFAULT_CONTENDERS = "product-gunicorn,product-granian,flask-bare,flask-bare-granian,fastapi"
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PACKAGES = (
     "flask",
@@ -215,7 +215,8 @@ def bench(settings: Settings, known: dict, log_dir: Path, started: float) -> str
                 runs += measure_contender(known[name], settings, database_url, seeded, log_dir, rnd)
         meta = describe(settings, database_url, runs, time.monotonic() - started)
     roles = {name: known[name].role for name in settings.contenders}
-    rows = report.summarize(runs, roles)
+    servers_by_name = {name: known[name].server for name in settings.contenders}
+    rows = report.summarize(runs, roles, servers_by_name)
     meta["wall_seconds"] = time.monotonic() - started
     return report.write(RESULTS, meta, runs, rows, report.verdicts(rows, settings.workers))
 

@@ -36,6 +36,8 @@ class Contender:
     name: str
     role: str  # "product", "flask-bare" (the baseline) or "fastapi" (the peer)
     argv: Argv  # (port, workers) -> command
+    # The HTTP server: CPU is compared with the bare-Flask baseline on the same one.
+    server: str
     env: dict[str, str] = field(default_factory=dict)
     note: str = ""
 
@@ -82,12 +84,14 @@ def contenders(environ: dict[str, str]) -> dict[str, Contender]:
             "product-gunicorn",
             "product",
             _product_gunicorn,
+            "gunicorn",
             note="as shipped: gunicorn.conf.py, sync workers, one JSON access line per request",
         ),
         Contender(
             "product-granian",
             "product",
             _granian(threads=1),
+            "granian",
             note="granian WSGI with one blocking thread per worker (one request at a time, "
             "like gunicorn sync, but keep-alive), no access log",
         ),
@@ -95,25 +99,33 @@ def contenders(environ: dict[str, str]) -> dict[str, Contender]:
             "product-granian-threads",
             "product",
             _granian(threads=None),
+            "granian-threads",
             note="granian WSGI with its default blocking threads (backpressure / 2 per "
             "worker), no access log",
         ),
-        Contender("flask-bare", "flask-bare", _flask_bare, note="gunicorn sync, no access log"),
-        # Not the baseline: shows what the server alone changes for the same bare app.
         Contender(
-            "flask-bare-granian",
-            "reference",
-            _granian(threads=1, app="bench.peers.flask_bare:app", factory=False),
-            note="the bare-Flask baseline on granian as product-granian runs (one blocking "
-            "thread per worker), no access log",
+            "flask-bare", "flask-bare", _flask_bare, "gunicorn", note="gunicorn sync, no access log"
         ),
         Contender(
-            "fastapi", "fastapi", _fastapi, note="uvicorn + uvloop + httptools, no access log"
+            "flask-bare-granian",
+            "flask-bare",
+            _granian(threads=1, app="bench.peers.flask_bare:app", factory=False),
+            "granian",
+            note="the same bare app on granian as product-granian runs (one blocking thread "
+            "per worker), no access log: product-granian's baseline",
+        ),
+        Contender(
+            "fastapi",
+            "fastapi",
+            _fastapi,
+            "uvicorn",
+            note="uvicorn + uvloop + httptools, no access log",
         ),
     ]
     if environ.get("BENCH_PRODUCT_COMMAND"):
         template = environ["BENCH_PRODUCT_COMMAND"]
-        known.append(Contender("product-custom", "product", _custom(template), note=template))
+        custom = Contender("product-custom", "product", _custom(template), "custom", note=template)
+        known.append(custom)
     return {contender.name: contender for contender in known}
 
 
