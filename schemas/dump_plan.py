@@ -15,8 +15,10 @@ what was stored, so equal keys mean equal rows as long as every change bumps the
 Objects and dicts, which may have changed since they were read, always dump afresh.
 """
 
+import contextlib
 import datetime as dt
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
@@ -40,7 +42,7 @@ class Plan(NamedTuple):
     # key), and the dumps by that key; all None when the schema names no key.
     key_of_row: Callable[[Row], Hashable] | None = None
     key_of_mapping: Callable[[RowMapping], Hashable] | None = None
-    cache: dict[Hashable, dict] | None = None
+    cache: OrderedDict[Hashable, dict] | None = None
 
 
 def _string(value: Any) -> Any:
@@ -98,7 +100,7 @@ def compile_plan(schema: ma.Schema) -> Plan | None:
     if nested or not schema.representation_key:
         return Plan(by_attribute, None if nested else by_key)
     names = schema.representation_key
-    return Plan(by_attribute, by_key, attrgetter(*names), itemgetter(*names), {})
+    return Plan(by_attribute, by_key, attrgetter(*names), itemgetter(*names), OrderedDict())
 
 
 @functools.cache
@@ -149,7 +151,8 @@ class PlannedDumpSchema(ma.Schema):
             steps = plan.by_key if by_key else plan.by_attribute
             dumped = {name: convert(get(row)) for name, get, convert in steps}
             if len(plan.cache) >= CACHED_ROWS:
-                # The oldest entry goes (a dict keeps insertion order).
-                plan.cache.pop(next(iter(plan.cache)), None)
+                # The oldest goes, in one step: another thread may be changing the cache.
+                with contextlib.suppress(KeyError):
+                    plan.cache.popitem(last=False)
             plan.cache[key] = dumped
         return dumped

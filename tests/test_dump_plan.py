@@ -4,6 +4,8 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+import sys
+import threading
 from collections import namedtuple
 from types import SimpleNamespace
 
@@ -244,3 +246,32 @@ def test_the_cache_keeps_a_bounded_number_of_rows(monkeypatch):
         (11, 1, rows[1]["created_at"]),
         (12, 1, rows[2]["created_at"]),
     ]
+
+
+def test_threads_sharing_the_cache_past_its_bound(monkeypatch):
+    # Threaded servers (granian, gunicorn gthread) dump in several threads at once.
+    monkeypatch.setattr(dump_plan, "CACHED_ROWS", 8)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    schema = ResourceSchema()
+    rows = _resource_rows(*({"id": i} for i in range(100)))
+    errors = []
+
+    def dump_all():
+        try:
+            for _ in range(50):
+                for row in rows:
+                    schema.dump(row)
+        except Exception as error:  # any error fails the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=dump_all) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(schema._dump_plan.cache) <= 8 + len(threads)
