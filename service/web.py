@@ -27,6 +27,8 @@ DOCS_POLICY = (
     "frame-ancestors 'none'"
 )
 DOCUMENTATION = ("api-docs.", "static")
+# CORS headers depend on the request's Origin, caching headers on its Authorization.
+API_VARY = ("Authorization", "Origin")
 _SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
@@ -40,12 +42,16 @@ def init_app(app: Flask) -> None:
     origins = app.config["CORS_ALLOWED_ORIGINS"]
     if not origins and app.config["SERVICE_ENV"] == "development":
         origins = ["*"]
+    # Only requests with an Origin (a page on another site) get CORS headers: a caller
+    # without one (same-origin page, SDK, curl) has no use for them, and sending them
+    # anyway made answers differ by Origin in a way Vary could not tell caches about.
     cors.init_app(
         app,
         origins=origins,
         allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
+        always_send=False,
     )
     compress.init_app(app)
     app.after_request(_cache_and_security_headers)
@@ -59,11 +65,12 @@ def _cache_and_security_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
     elif request.endpoint == "static":
         response.headers["Cache-Control"] = "public, max-age=86400"
+        response.vary.add("Origin")
     elif "Authorization" in request.headers:
         # Revalidate with the ETag; shared caches must not keep one caller's answer.
         response.headers["Cache-Control"] = "private, no-cache"
-        response.vary.add("Authorization")
+        response.vary.update(API_VARY)
     else:
         response.headers["Cache-Control"] = "no-cache"
-        response.vary.add("Authorization")
+        response.vary.update(API_VARY)
     return response

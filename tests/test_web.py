@@ -95,6 +95,24 @@ def test_cors_ignores_origins_not_allowed(cors_client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+def test_cors_headers_only_for_cross_origin_requests(cors_client):
+    # Same-origin pages, SDKs and curl send no Origin: nothing to allow.
+    response = cors_client.get(RESOURCES)
+    assert_json(response, 200)
+    assert not [name for name, _ in response.headers if name.startswith("Access-Control")]
+
+
+@pytest.mark.parametrize("origin", [None, ORIGIN, "https://evil.example"])
+@pytest.mark.parametrize(
+    "path", [RESOURCES, "/api/v1/users/nobody", "/static/vendor/redoc/redoc.standalone.js"]
+)
+def test_answers_that_depend_on_origin_say_so(cors_client, origin, path):
+    # A shared cache must not hand the answer for one Origin (or none) to another.
+    headers = {"Origin": origin} if origin else {}
+    response = cors_client.get(path, headers=headers)
+    assert "Origin" in response.vary
+
+
 def test_production_refuses_any_origin():
     settings = {"SERVICE_ENV": "production", "SECRET_KEY": "a-long-private-value"}
     with pytest.raises(ConfigError, match="SERVICE_CORS_ORIGINS"):
