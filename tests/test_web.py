@@ -3,6 +3,7 @@
 import gzip
 
 import brotli
+import flask_cors.extension
 import pytest
 
 from service import create_app
@@ -100,6 +101,18 @@ def test_cors_headers_only_for_cross_origin_requests(cors_client):
     response = cors_client.get(RESOURCES)
     assert_json(response, 200)
     assert not [name for name, _ in response.headers if name.startswith("Access-Control")]
+
+
+def test_flask_cors_works_only_on_cross_origin_requests(cors_client, monkeypatch):
+    # Without an Origin it would add nothing, at a cost on every request (service/web.py).
+    calls = []
+    monkeypatch.setattr(
+        flask_cors.extension, "set_cors_headers", lambda *args: calls.append(args) or args[0]
+    )
+    cors_client.get(RESOURCES)
+    assert calls == []
+    cors_client.get(RESOURCES, headers={"Origin": ORIGIN})
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("origin", [None, ORIGIN, "https://evil.example"])
