@@ -3,8 +3,6 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from schemas.dump_plan import PlannedDumpSchema
-
 
 class FullMatch(validate.Regexp):
     """A pattern the whole value must match. marshmallow's Regexp uses `re.match`, whose `$`
@@ -25,9 +23,8 @@ SINGLE_LINE = FullMatch(
 NO_NUL = FullMatch(r"^[^\x00]*$", error="Must not contain NUL characters.")
 
 
-class BaseSchema(PlannedDumpSchema):
-    """Refuse unknown fields, so mass assignment is an error and the spec says so; dump
-    through a compiled plan where the fields allow it (schemas/dump_plan.py)."""
+class BaseSchema(ma.Schema):
+    """Refuse unknown fields, so mass assignment is an error and the spec says so."""
 
     class Meta:
         # Set explicitly: apispec only writes `additionalProperties: false` when it is.

@@ -72,10 +72,6 @@ class ResourceUpdateSchema(BaseSchema):
 class ResourceSchema(BaseSchema):
     """A resource as stored."""
 
-    # Every change bumps the version; the creation time tells apart a resource that reuses
-    # a deleted one's id (SQLite may reuse the highest id). See schemas/dump_plan.py.
-    representation_key = ("id", "version", "created_at")
-
     id = StrictInteger(required=True, metadata={"example": 1})
     name = fields.String(required=True, metadata={"example": "Notes"})
     description = fields.String(required=True, metadata={"example": "Things to remember."})

@@ -12,7 +12,7 @@ from flask.sessions import SessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from service import limits, metrics, unavailable, web
+from service import database, limits, metrics, unavailable, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
 from service.converters import (
     AsciiIntegerConverter,
@@ -25,6 +25,8 @@ from service.json_provider import JsonProvider
 
 # A client's request id is echoed only if it is short and plain (it lands in logs).
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Requests that change nothing (RFC 9110 §9.2.1): their statements run in autocommit.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
@@ -53,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
 
     _register_request_id(app)
+    app.before_request(_declare_safe_methods_read_only)
     unavailable.init_app(app)
     limits.init_app(app)
     metrics.init_app(app)
@@ -123,6 +126,11 @@ def _register_request_id(app: Flask) -> None:
     def send_request_id(response):
         response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
         return response
+
+
+def _declare_safe_methods_read_only() -> None:
+    if request.method in SAFE_METHODS:
+        database.declare_read_only()
 
 
 @event.listens_for(Engine, "connect")

@@ -3,7 +3,6 @@
 import hashlib
 import secrets
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,6 +10,7 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from service.data import tokens as token_data
+from service.data.tokens import Caller
 from service.database import db
 from service.logs import USER_ID_ENVIRON
 from service.models import Token, User
@@ -80,26 +80,6 @@ def _bearer_secret() -> str | None:
     return secret
 
 
-class Caller(NamedTuple):
-    """Who sent the request, as its bearer token says. Every authenticated request needs
-    this, so it is one row of the few columns checks need, not ORM objects; routes that
-    change the account load those (`current_user`, `current_token`)."""
-
-    token_id: int
-    scope: str
-    user_id: int
-    username: str
-    role: str
-
-    @property
-    def scopes(self) -> frozenset[str]:
-        return frozenset(self.scope.split())
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
 def authenticate(*, required: bool, scopes: Iterable[str] = (), admin: bool = False) -> None:
     """Identify the caller (401), then check its token's scopes and role (403)."""
     secret = _bearer_secret()
@@ -108,10 +88,9 @@ def authenticate(*, required: bool, scopes: Iterable[str] = (), admin: bool = Fa
         if required:
             _unauthorized("Authentication is required: send a bearer token.")
         return
-    row = token_data.find_active_token(hash_token(secret))
-    if row is None:
+    caller = g.caller = token_data.find_active_token(hash_token(secret))
+    if caller is None:
         _unauthorized("The bearer token is invalid, expired or revoked.", "invalid_token")
-    caller = g.caller = Caller(**row._mapping)
     # For the access log line, written by the server after the response (service/logs.py).
     request.environ[USER_ID_ENVIRON] = caller.user_id
     missing = set(scopes) - caller.scopes

@@ -1,6 +1,6 @@
 """The SQLAlchemy handle, apart from the other extensions so models import nothing else."""
 
-from flask import g, has_request_context, request
+from flask import g
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from sqlalchemy import Connection, MetaData
@@ -14,26 +14,37 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-# Requests that change nothing (RFC 9110 §9.2.1).
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _reading() -> bool:
-    return has_request_context() and request.method in SAFE_METHODS
+class ReadOnlyViolation(RuntimeError):
+    """Something tried to write during a request declared to change nothing."""
+
+
+def declare_read_only() -> None:
+    """This request changes nothing: its statements, Core and ORM, share one
+    autocommit connection, without BEGIN and ROLLBACK round trips around them. Nothing is
+    lost: under READ COMMITTED (PostgreSQL's default, and SQLite's reads) each statement
+    sees its own snapshot, in a transaction or not. The web layer declares it for the
+    methods that change nothing (service/__init__.py)."""
+    g._read_only = True
+
+
+def _is_read_only() -> bool:
+    return g.get("_read_only", False)
 
 
 def read_connection() -> Connection:
-    """The request's one autocommit connection, checked out on first use and given back
-    when the request ends (service/unavailable.py)."""
+    """The read-only request's one autocommit connection, checked out on first use and given
+    back when the request ends (service/unavailable.py)."""
     connection = g.get("_read_connection")
     if connection is None:
         # Autocommit set on the connection, not as an engine option: that installs an
         # event listener, and an engine with any listener dispatches every statement's
-        # events (about a tenth of a statement's cost).
+        # events.
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         g._read_connection = connection
     return connection
@@ -45,24 +56,25 @@ def take_read_connection() -> Connection | None:
 
 
 class RequestSession(Session):
-    """A request that cannot change anything reads in autocommit: no BEGIN and ROLLBACK
-    round trips around its statements. Nothing is lost, since under READ COMMITTED (the
-    default of PostgreSQL, and SQLite's reads) each statement sees its own snapshot, in a
-    transaction or not. Such a request's ORM queries share its one read connection with
-    its Core statements (`execute`)."""
+    """The ORM session: on a read-only request it uses that request's read connection, and
+    refuses to flush a change (which autocommit would otherwise make permanent at once)."""
 
     def get_bind(self, *args, **kwargs):
-        if _reading():
+        if _is_read_only():
             return read_connection()
         return super().get_bind(*args, **kwargs)
 
+    def flush(self, objects=None):
+        if _is_read_only() and (self.new or self.dirty or self.deleted):
+            raise ReadOnlyViolation("A request declared read-only tried to write.")
+        super().flush(objects)
+
 
 def execute(statement, parameters: dict):
-    """A Core statement, without the ORM's per-statement work: on the request's read
-    connection if the request changes nothing (no ORM session is set up and torn down
-    for it: 8 % of an authenticated GET's instructions), else on the session's connection,
-    in the same transaction as the rest of the request."""
-    if _reading():
+    """A Core statement, without the ORM's per-statement work: on the read connection in a
+    read-only request, else on the session's connection, in the same transaction as the
+    rest of the request."""
+    if _is_read_only():
         return read_connection().execute(statement, parameters)
     return db.session.connection().execute(statement, parameters)
 

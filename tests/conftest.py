@@ -13,7 +13,6 @@ from sqlalchemy import event
 from service import create_app
 from service.config import normalize_database_url
 from service.database import db
-from service.models import Resource
 from tests.services import service_missing
 
 pytest_plugins = ["tests.plugins.contract"]
@@ -167,18 +166,17 @@ def create_resource(client):
 
 
 @contextmanager
-def concurrent_write_to_resource():
-    """Make another writer bump a resource's version just before the request writes it."""
+def concurrent_write(table: str = "resources"):
+    """Make another writer bump the version of every row of `table` just before the request's
+    own UPDATE or DELETE of it, which then finds the version it read gone."""
 
-    def bump(mapper, connection, target):
-        table = Resource.__table__
-        statement = table.update().where(table.c.id == target.id)
-        connection.execute(statement.values(version=table.c.version + 1))
+    def bump(connection, cursor, statement, parameters, context, executemany):
+        words = statement.split(None, 3)
+        if words[:2] == ["UPDATE", table] or words[:3] == ["DELETE", "FROM", table]:
+            cursor.execute(f"UPDATE {table} SET version = version + 1")
 
-    for name in ("before_update", "before_delete"):
-        event.listen(Resource, name, bump)
+    event.listen(sa.engine.Engine, "before_cursor_execute", bump)
     try:
         yield
     finally:
-        for name in ("before_update", "before_delete"):
-            event.remove(Resource, name, bump)
+        event.remove(sa.engine.Engine, "before_cursor_execute", bump)

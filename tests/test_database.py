@@ -1,15 +1,19 @@
-"""How requests use the database: reads in autocommit, anything else in a transaction."""
+"""How requests use the database: reads in autocommit, anything else in a transaction.
+
+The web layer declares the requests that change nothing (GET, HEAD, OPTIONS) read-only; the
+database module never looks at the request itself."""
 
 import pytest
 from sqlalchemy import Connection, event, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from service.database import db, execute, read_connection
+from service.database import ReadOnlyViolation, db, declare_read_only, execute, read_connection
 from service.models import User
 
 
 def _isolation_level(app, method: str) -> str | None:
     with app.test_request_context("/", method=method):
+        app.preprocess_request()
         level = db.session.connection().get_execution_options().get("isolation_level")
         db.session.remove()
     return level
@@ -28,6 +32,7 @@ def test_reads_come_from_the_app_engine_without_event_listeners(app):
     # An engine-wide autocommit option would register a listener, after which SQLAlchemy
     # dispatches every statement's events (service/database.py read_connection).
     with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
         connection = read_connection()
         assert connection.engine is db.engine
         assert connection.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
@@ -40,6 +45,7 @@ def test_a_request_that_may_change_something_runs_in_a_transaction(client, app, 
     _isolation_level(app, "GET")
     row = {"username": "rolled-back", "password_hash": "x", "role": "user"}
     with app.test_request_context("/", method=method):
+        app.preprocess_request()
         db.session.execute(insert(User).values(**row))
         assert _user_count() == 1
         db.session.rollback()
@@ -53,6 +59,27 @@ def test_outside_a_request_the_session_runs_in_a_transaction(client, app):
         db.session.remove()
 
 
+def test_read_only_is_declared_not_read_from_the_request(client, app):
+    # Outside any request, as a CLI command or a job might.
+    with app.app_context():
+        declare_read_only()
+        assert db.session.connection().get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+        db.session.remove()
+
+
+def test_a_read_only_request_cannot_write_through_the_session(client, app):
+    # Autocommit would make the write permanent at once, whatever the view did next.
+    with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
+        db.session.add(User(username="sneaky", password_hash="x", role="user"))
+        with pytest.raises(ReadOnlyViolation):
+            db.session.flush()
+        db.session.remove()
+    with app.app_context():
+        assert _user_count() == 0
+        db.session.remove()
+
+
 def _checked_out(app) -> int:
     with app.app_context():
         return db.engine.pool.checkedout()
@@ -61,6 +88,7 @@ def _checked_out(app) -> int:
 def test_a_read_uses_one_connection_for_core_and_orm_and_gives_it_back(client, app):
     before = _checked_out(app)
     with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
         assert execute(select(func.count()).select_from(User), {}).scalar_one() == 0
         assert _user_count() == 0  # through the ORM session, after the Core statement
         assert db.session.connection() is read_connection()
@@ -93,6 +121,7 @@ def test_a_read_connection_that_fails_to_close_is_discarded_not_raised(
 
     before = _checked_out(app)
     with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
         read_connection().execute(select(1))
         pool = db.engine.pool
         event.listen(pool, "invalidate", note_invalidation)

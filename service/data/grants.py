@@ -1,22 +1,22 @@
 """Grants of a resource to other users."""
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from service.data.errors import Conflict
 from service.database import db
-from service.models import Grant, Resource, User
+from service.models import Grant, User
 
 
-def list_grants(resource: Resource) -> list[Grant]:
+def list_grants(resource: Row) -> list[Grant]:
     query = select(Grant).where(Grant.resource_id == resource.id).order_by(Grant.created_at)
     return list(db.session.scalars(query))
 
 
-def get_grant(resource: Resource, user: User) -> Grant | None:
+def get_grant(resource: Row, user: User) -> Grant | None:
     return db.session.get(Grant, (resource.id, user.id))
 
 
-def put_grant(resource: Resource, user: User, role: str) -> Grant:
+def put_grant(resource: Row, user: User, role: str) -> Grant:
     """Give `user` this role on the resource, creating or replacing the grant."""
     if user.id == resource.owner_id:
         raise Conflict("The owner already has full access; grants are for other users.")

@@ -1,49 +1,67 @@
-"""Resources and who may see them.
+"""Resources and who may see them, through Core statements (see service/data/__init__.py).
 
-Reading is the hot path (every GET and list): it runs Core statements built once and
-returns rows with exactly the fields ResourceSchema shows, the owner's username as
-`owner_name`. Changing and deleting go through the ORM object, whose version counter makes
-each UPDATE and DELETE a compare-and-swap.
+Every function returns rows with the fields a resource shows, the owner's username as
+`owner_name`. A change is a compare-and-swap on `version`: it applies only to the version
+that was read, and raises ChangedMeanwhile when another writer changed it first.
 """
 
+import json
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, RowMapping, Select, String, bindparam, func, insert, or_, select
+from sqlalchemy import (
+    Row,
+    RowMapping,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
-from service.database import db, execute
+from service.data.errors import ChangedMeanwhile
+from service.data.tokens import Caller
+from service.database import execute
 from service.models import Grant, Resource, User
+from service.models.types import utcnow
 
 _resources, _users, _grants = Resource.__table__.c, User.__table__.c, Grant.__table__.c
-# Every field a resource shows, as ORM objects show them (Resource.owner_name).
 _COLUMNS = (*_resources, _users.username.label("owner_name"))
 _WITH_OWNER = Resource.__table__.join(User.__table__, _resources.owner_id == _users.id)
 RESOURCE_BY_ID = select(*_COLUMNS).select_from(_WITH_OWNER).where(_resources.id == bindparam("id"))
 GRANTED_ROLE = select(_grants.role).where(
     _grants.resource_id == bindparam("resource_id"), _grants.user_id == bindparam("user_id")
 )
+# A statement that writes a row answers with it, the owner's name passed through.
+_RETURNING = (*_resources, bindparam("owner_name", type_=String).label("owner_name"))
+INSERT_RESOURCE = insert(Resource.__table__).returning(*_RETURNING)
+# Bound under other names than the columns: an UPDATE binds those to its SET clause.
+_THIS_VERSION = (
+    _resources.id == bindparam("current_id"),
+    _resources.version == bindparam("current_version"),
+)
+DELETE_RESOURCE = delete(Resource.__table__).where(*_THIS_VERSION)
 
 
-def read_resource(resource_id: int) -> Row | None:
-    """A resource to show, as a row."""
+def get_resource(resource_id: int) -> Row | None:
     return execute(RESOURCE_BY_ID, {"id": resource_id}).first()
 
 
-def get_resource(resource_id: int) -> Resource | None:
-    """A resource to change or delete, as an ORM object."""
-    return db.session.get(Resource, resource_id)
-
-
-def role_of(resource: Resource | Row, user_id: int | None) -> str | None:
-    """The caller's relation to a resource: owner, editor, reader, public, or None."""
-    if user_id is not None:
-        if resource.owner_id == user_id:
-            return "owner"
-        granted = execute(GRANTED_ROLE, {"resource_id": resource.id, "user_id": user_id})
+def roles_of(resource: Row, caller: Caller | None) -> frozenset[str]:
+    """The caller's relation to a resource: owner, editor, reader or public (none: the
+    caller may not see it)."""
+    if caller is not None:
+        if resource.owner_id == caller.user_id:
+            return frozenset({"owner"})
+        granted = execute(GRANTED_ROLE, {"resource_id": resource.id, "user_id": caller.user_id})
         role = granted.scalar()
         if role is not None:
-            return role
-    return "public" if resource.visibility == "public" else None
+            return frozenset({role})
+    return frozenset({"public"}) if resource.visibility == "public" else frozenset()
 
 
 def _containing(text: str) -> str:
@@ -110,26 +128,44 @@ def list_visible_resources(
     return rows, total
 
 
-# The columns come from the parameters; the timestamps from the columns' defaults. The
-# owner's name comes back with the row, so showing it needs no other query.
-INSERT_RESOURCE = insert(Resource.__table__).returning(
-    *_resources, bindparam("owner_name", type_=String).label("owner_name")
-)
-
-
 def create_resource(owner_id: int, owner_name: str, fields: dict[str, Any]) -> Row:
-    """Store a new resource (version 1) and return it as a row, as reads do."""
+    """Store a new resource, version 1."""
     parameters = {**fields, "owner_id": owner_id, "owner_name": owner_name, "version": 1}
     return execute(INSERT_RESOURCE, parameters).one()
 
 
-def update_resource(resource: Resource, changes: dict[str, Any]) -> Resource:
-    for name, value in changes.items():
-        setattr(resource, name, value)
-    db.session.flush()
-    return resource
+def _json(value: Any) -> str:
+    # Compared as JSON: in Python 1 == 1.0 == True, which are three different documents.
+    return json.dumps(value, sort_keys=True)
 
 
-def delete_resource(resource: Resource) -> None:
-    db.session.delete(resource)
-    db.session.flush()
+def update_resource(resource: Row, changes: dict[str, Any]) -> Row:
+    """The resource with these changes, one version up (as it was, if nothing changes)."""
+    changes = {
+        name: value
+        for name, value in changes.items()
+        if _json(getattr(resource, name)) != _json(value)
+    }
+    if not changes:
+        return resource
+    statement = (
+        update(Resource.__table__)
+        .where(*_THIS_VERSION)
+        .values(**changes, version=resource.version + 1, updated_at=utcnow())
+        .returning(*_RETURNING)
+    )
+    parameters = {
+        "current_id": resource.id,
+        "current_version": resource.version,
+        "owner_name": resource.owner_name,
+    }
+    updated = execute(statement, parameters).first()
+    if updated is None:
+        raise ChangedMeanwhile
+    return updated
+
+
+def delete_resource(resource: Row) -> None:
+    parameters = {"current_id": resource.id, "current_version": resource.version}
+    if execute(DELETE_RESOURCE, parameters).rowcount != 1:
+        raise ChangedMeanwhile

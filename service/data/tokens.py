@@ -1,12 +1,32 @@
 """Bearer tokens: issue, look up, revoke."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 
 from service.database import db, execute
 from service.models import Token, User
 from service.models.types import utcnow
+
+
+class Caller(NamedTuple):
+    """Who sent a request, as its bearer token says: the few columns access checks need, not
+    ORM objects (routes that change the account load those)."""
+
+    token_id: int
+    scope: str
+    user_id: int
+    username: str
+    role: str
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.scope.split())
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 def issue_token(user: User, *, token_hash: str, scope: str, ttl_seconds: int) -> Token:
@@ -23,8 +43,8 @@ def issue_token(user: User, *, token_hash: str, scope: str, ttl_seconds: int) ->
     return token
 
 
-# Run on every authenticated request: built once (SQLAlchemy caches its compiled form by
-# the statement object), only the columns access checks need, and through the Core.
+# Run on every authenticated request: a Core statement built once (SQLAlchemy caches its
+# compiled form by the statement object), with only the columns access checks need.
 _tokens, _users = Token.__table__.c, User.__table__.c
 ACTIVE_TOKEN = (
     select(
@@ -43,11 +63,11 @@ ACTIVE_TOKEN = (
 )
 
 
-def find_active_token(token_hash: str) -> Row | None:
-    """The unexpired, unrevoked token with this hash: token_id, scope, user_id, username,
-    role."""
+def find_active_token(token_hash: str) -> Caller | None:
+    """Who the unexpired, unrevoked token with this hash speaks for."""
     parameters = {"token_hash": token_hash, "now": utcnow()}
-    return execute(ACTIVE_TOKEN, parameters).first()
+    row = execute(ACTIVE_TOKEN, parameters).first()
+    return None if row is None else Caller(**row._mapping)
 
 
 def revoke_token(token: Token) -> None:

@@ -5,12 +5,18 @@ from typing import Any
 from sqlalchemy import func, select
 
 from service.data.errors import Conflict
+from service.data.tokens import Caller
 from service.database import db
 from service.models import User
 
 
 def get_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
+
+
+def roles_of(user: User, caller: Caller | None) -> frozenset[str]:
+    """Anyone sees a profile (public); administrators also manage accounts (admin)."""
+    return frozenset({"public", "admin"}) if caller and caller.is_admin else frozenset({"public"})
 
 
 def _admin_count() -> int:

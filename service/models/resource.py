@@ -1,14 +1,13 @@
-"""A user-owned JSON document."""
+"""A user-owned JSON document (read and written through Core: service/data/resources.py)."""
 
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from service.database import db
 from service.models.types import BigId, UTCDateTime, utcnow
-from service.models.user import User
 
 
 class Resource(db.Model):
@@ -24,15 +23,5 @@ class Resource(db.Model):
     visibility: Mapped[str] = mapped_column(String(16), default="private")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Goes up by one with every change, which applies only to the version it was based on.
     version: Mapped[int] = mapped_column()
-
-    owner: Mapped[User] = relationship(lazy="joined")
-
-    @property
-    def owner_name(self) -> str:
-        """As read rows carry it (service/data/resources.py)."""
-        return self.owner.username
-
-    # Every UPDATE and DELETE checks and bumps `version`: a compare-and-swap, so two
-    # writers that loaded the same version cannot both win.
-    __mapper_args__ = {"version_id_col": version}

@@ -4,11 +4,11 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from schemas.grants import GrantSchema, GrantUpdateSchema
-from service.access import Permission, load_user
 from service.contract import Blueprint
 from service.data import grants as grant_data
 from service.database import db
-from service.routes.resources import RESOURCE_ID
+from service.routes.resources import RESOURCE, RESOURCE_ID
+from service.routes.users import USER
 
 # From a grant to the grant list and to revoking it (OpenAPI links).
 SAME_RESOURCE = {"resource_id": "$request.path.resource_id"}
@@ -31,7 +31,7 @@ EXAMPLE_USER = {"in": "path", "name": "username", "example": "sam"}
 class Grants(MethodView):
     @blp.authenticated("resources:read")
     @blp.response(200, GrantSchema(many=True))
-    @blp.resource_access(Permission.OWN)
+    @blp.access(RESOURCE, "share")
     @blp.doc(operationId="listGrants")
     def get(self, resource):
         """List who a resource is shared with"""
@@ -42,27 +42,33 @@ class Grants(MethodView):
 class GrantsByUser(MethodView):
     @blp.authenticated("resources:write")
     @blp.arguments(GrantUpdateSchema)
-    @blp.links(
-        200, listGrants={"parameters": SAME_RESOURCE}, deleteGrant={"parameters": SAME_GRANT}
+    @blp.response(
+        200,
+        GrantSchema,
+        links={
+            "listGrants": {"parameters": SAME_RESOURCE},
+            "deleteGrant": {"parameters": SAME_GRANT},
+        },
     )
-    @blp.response(200, GrantSchema)
-    @blp.resource_access(Permission.OWN)
+    @blp.access(RESOURCE, "share")
+    @blp.access(USER, "read")
     @blp.conflicts
     @blp.doc(operationId="putGrant")
-    def put(self, grant, resource, username):
+    def put(self, grant, resource, user):
         """Share a resource with a user, or change their role"""
-        saved = grant_data.put_grant(resource, load_user(username), grant["role"])
+        saved = grant_data.put_grant(resource, user, grant["role"])
         db.session.commit()
         return saved
 
     @blp.authenticated("resources:write")
     @blp.response(204)
-    @blp.resource_access(Permission.OWN)
+    @blp.access(RESOURCE, "share")
+    @blp.access(USER, "read")
     @blp.doc(operationId="deleteGrant")
-    def delete(self, resource, username):
+    def delete(self, resource, user):
         """Stop sharing a resource with a user"""
-        grant = grant_data.get_grant(resource, load_user(username))
+        grant = grant_data.get_grant(resource, user)
         if grant is None:
-            abort(404, message=f"Resource {resource.id} is not shared with {username}.")
+            abort(404, message=f"Resource {resource.id} is not shared with {user.username}.")
         grant_data.delete_grant(grant)
         db.session.commit()

@@ -18,12 +18,11 @@ from schemas.legacy import (
 )
 from schemas.resources import ResourceSchema
 from schemas.users import UserSchema
-from service.access import Permission
 from service.auth import current_user, hash_password
 from service.contract import Blueprint
 from service.data import users as user_data
 from service.database import db
-from service.routes.resources import RESOURCE_ID
+from service.routes.resources import RESOURCE, RESOURCE_ID
 
 DEPRECATED_ON = datetime(2026, 11, 21, tzinfo=UTC)
 LEGACY_HEADERS = {
@@ -138,7 +137,7 @@ class Data(MethodView):
 class ResourceById(MethodView):
     @blp.authenticated("resources:read", optional=True)
     @blp.response(200, ResourceSchema)
-    @blp.resource_access(Permission.READ)
+    @blp.access(RESOURCE, "read")
     @blp.doc(operationId="legacyGetResource")
     def get(self, resource):
         """Show a resource (use GET /api/v1/resources/{resource_id})"""

@@ -8,10 +8,8 @@ from schemas.resources import (
     ResourceSchema,
     ResourceUpdateSchema,
 )
-from service.access import Permission
 from service.auth import current_caller, current_user_id
-from service.conditional import ETAG_HEADER
-from service.contract import Blueprint
+from service.contract import Blueprint, Policy
 from service.data import resources as resource_data
 from service.database import db
 from service.models.types import MAX_ID
@@ -23,6 +21,27 @@ blp = Blueprint(
     description="User-owned JSON documents, private or public.",
 )
 
+READERS = frozenset({"owner", "editor", "reader", "public"})
+# Who may do what with a resource (DESIGN.md §3); grants and comments follow it too.
+RESOURCE = Policy(
+    noun="Resource",
+    parameter="resource_id",
+    keyword="resource",
+    load=resource_data.get_resource,
+    roles_of=resource_data.roles_of,
+    may={
+        "read": READERS,
+        "comment": READERS,
+        "edit": frozenset({"owner", "editor"}),
+        "delete": frozenset({"owner"}),
+        "share": frozenset({"owner"}),
+    },
+    refusals={
+        "edit": "You may see this resource but not change it.",
+        "delete": "Only the owner may do this.",
+        "share": "Only the owner may do this.",
+    },
+)
 MAX_PAGE_SIZE = 100
 # Bounded so an id past 64 bits is a 404 at routing, never an overflow in the database.
 RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
@@ -62,8 +81,13 @@ class Resources(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceCreateSchema)
-    @blp.links(201, **{operation: NEW_RESOURCE for operation in RESOURCE_OPERATIONS})
-    @blp.created(ResourceSchema, "resources.ResourcesById", versioned=True, resource_id="id")
+    @blp.created(
+        ResourceSchema,
+        "resources.ResourcesById",
+        versioned=True,
+        links={operation: NEW_RESOURCE for operation in RESOURCE_OPERATIONS},
+        resource_id="id",
+    )
     @blp.doc(operationId="createResource")
     def post(self, fields):
         """Create a resource"""
@@ -77,10 +101,11 @@ class Resources(MethodView):
 @blp.route(f"/{RESOURCE_ID}", parameters=[{"in": "path", "name": "resource_id", "example": 2}])
 class ResourcesById(MethodView):
     @blp.authenticated("resources:read", optional=True)
-    @blp.links(200, updateResource=SEEN_VERSION, deleteResource=SEEN_VERSION)
-    @blp.response(200, ResourceSchema, headers=ETAG_HEADER)
-    @blp.resource_access(Permission.READ)
-    @blp.conditional_read
+    @blp.response(
+        200, ResourceSchema, links={"updateResource": SEEN_VERSION, "deleteResource": SEEN_VERSION}
+    )
+    @blp.access(RESOURCE, "read")
+    @blp.conditional_read("resource")
     @blp.doc(operationId="getResource")
     def get(self, resource):
         """Show a resource"""
@@ -88,22 +113,20 @@ class ResourcesById(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceUpdateSchema)
-    @blp.response(200, ResourceSchema, headers=ETAG_HEADER)
-    @blp.resource_access(Permission.EDIT)
-    @blp.conditional_write
-    @blp.conflicts
+    @blp.response(200, ResourceSchema)
+    @blp.access(RESOURCE, "edit")
+    @blp.conditional_write("resource")
     @blp.doc(operationId="updateResource")
     def patch(self, changes, resource):
         """Change a resource (owner or editor)"""
-        resource_data.update_resource(resource, changes)
+        resource = resource_data.update_resource(resource, changes)
         db.session.commit()
         return resource
 
     @blp.authenticated("resources:write")
     @blp.response(204)
-    @blp.resource_access(Permission.OWN)
-    @blp.conditional_write
-    @blp.conflicts
+    @blp.access(RESOURCE, "delete")
+    @blp.conditional_write("resource")
     @blp.doc(operationId="deleteResource")
     def delete(self, resource):
         """Delete a resource (owner only)"""

@@ -24,8 +24,11 @@ blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="Lo
 class Tokens(MethodView):
     @blp.arguments(TokenCreateSchema, location="json_or_form")
     # The new token is the caller's own: its routes take no parameters.
-    @blp.links(201, getCurrentToken={}, deleteCurrentToken={})
-    @blp.created(TokenSchema, "tokens.CurrentToken")
+    @blp.created(
+        TokenSchema,
+        "tokens.CurrentToken",
+        links={"getCurrentToken": {}, "deleteCurrentToken": {}},
+    )
     @blp.declares(401)
     @blp.doc(operationId="createToken")
     def post(self, credentials):

@@ -10,13 +10,22 @@ from schemas.users import (
     UserSchema,
     UserUpdateSchema,
 )
-from service.access import load_user
 from service.auth import check_password, current_token, current_user, hash_password
-from service.contract import Blueprint
+from service.contract import Blueprint, Policy
 from service.data import tokens as token_data
 from service.data import users as user_data
 from service.database import db
 
+# Profiles are public: anyone may see any account; deleting one is for administrators.
+USER = Policy(
+    noun="User",
+    parameter="username",
+    keyword="user",
+    load=user_data.get_user,
+    roles_of=user_data.roles_of,
+    may={"read": frozenset({"public", "admin"}), "delete": frozenset({"admin"})},
+    refusals={"delete": "Only administrators may do this."},
+)
 # What a client can do next with an account it just created (OpenAPI links).
 NEW_USER = {"parameters": {"username": "$response.body#/username"}}
 # ... and log in with the credentials just chosen.
@@ -37,8 +46,12 @@ class Users(MethodView):
         return user_data.list_users()
 
     @blp.arguments(UserCreateSchema, location="json_or_form")
-    @blp.links(201, getUser=NEW_USER, deleteUser=NEW_USER, createToken=SAME_CREDENTIALS)
-    @blp.created(UserSchema, "users.UsersByName", username="username")
+    @blp.created(
+        UserSchema,
+        "users.UsersByName",
+        links={"getUser": NEW_USER, "deleteUser": NEW_USER, "createToken": SAME_CREDENTIALS},
+        username="username",
+    )
     @blp.conflicts
     @blp.doc(operationId="createUser")
     def post(self, details):
@@ -99,18 +112,18 @@ class MyPassword(MethodView):
 @blp.route("/<username:username>")
 class UsersByName(MethodView):
     @blp.response(200, UserPublicSchema)
-    @blp.declares(404)
+    @blp.access(USER, "read")
     @blp.doc(operationId="getUser")
-    def get(self, username):
+    def get(self, user):
         """Show a user's public profile"""
-        return load_user(username)
+        return user
 
     @blp.authenticated("profile", admin=True)
     @blp.response(204)
-    @blp.declares(404)
+    @blp.access(USER, "delete")
     @blp.conflicts
     @blp.doc(operationId="deleteUser")
-    def delete(self, username):
+    def delete(self, user):
         """Delete a user (administrators only)"""
-        user_data.delete_user(load_user(username))
+        user_data.delete_user(user)
         db.session.commit()

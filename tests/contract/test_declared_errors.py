@@ -11,7 +11,7 @@ from contextlib import nullcontext
 import pytest
 
 from tests.assertions import SPEC_PATH, assert_problem
-from tests.conftest import PASSWORD, concurrent_write_to_resource, log_in, make_caller
+from tests.conftest import PASSWORD, concurrent_write, log_in, make_caller
 
 MISSING = 999_999
 STALE = '"v0"'
@@ -415,7 +415,7 @@ def test_every_declared_error_has_a_recipe():
 def test_declared_error_is_a_problem_document(app, client, operation, status):
     world = World(client, app)
     method, url, kwargs = RECIPES[(operation, status)]
-    race = concurrent_write_to_resource() if (operation, status) in RACES else nullcontext()
+    race = concurrent_write() if (operation, status) in RACES else nullcontext()
     with race:
         response = client.open(url(world), method=method, **kwargs(world))
     assert_problem(response, status)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.assertions import assert_json, assert_no_content, assert_problem
-from tests.conftest import concurrent_write_to_resource, log_in
+from tests.conftest import concurrent_write, log_in
 
 RESOURCES = "/api/v1/resources"
 MISSING_ID = 999_999
@@ -182,8 +182,8 @@ def test_update_resource_owner_ok_bumps_version(client, owner, create_resource):
 
 
 def test_reads_show_each_change_and_never_a_deleted_resource(client, owner, other, create_resource):
-    # Reads are dumped once per stored version (schemas/dump_plan.py); every read here
-    # comes after an earlier read of what it replaces.
+    # Every read here comes after an earlier read of what it replaces: nothing read before
+    # may be served again.
     def read_both(resource_id):
         one = client.get(f"{RESOURCES}/{resource_id}", headers=owner.headers)
         listed = client.get(RESOURCES, headers=owner.headers)
@@ -314,7 +314,7 @@ def test_delete_resource_missing_not_found(client, owner):
 
 def test_update_resource_changed_meanwhile_conflict(client, owner, create_resource):
     resource = create_resource(owner)
-    with concurrent_write_to_resource():
+    with concurrent_write():
         response = client.patch(
             f"{RESOURCES}/{resource['id']}", json={"name": "Mine"}, headers=owner.headers
         )
@@ -326,7 +326,7 @@ def test_update_resource_changed_meanwhile_conflict(client, owner, create_resour
 
 def test_delete_resource_changed_meanwhile_conflict(client, owner, create_resource):
     resource = create_resource(owner)
-    with concurrent_write_to_resource():
+    with concurrent_write():
         response = client.delete(f"{RESOURCES}/{resource['id']}", headers=owner.headers)
     assert_problem(response, 409, "changed meanwhile")
     assert client.get(f"{RESOURCES}/{resource['id']}", headers=owner.headers).status_code == 200
@@ -383,7 +383,7 @@ def test_concurrent_writers_with_one_if_match_one_precondition_failed(
     """The If-Match check passes, then another writer commits before our UPDATE: the
     version compare-and-swap refuses the write, as the precondition demands."""
     url = f"{RESOURCES}/{create_resource(owner)['id']}"
-    with concurrent_write_to_resource():
+    with concurrent_write():
         response = client.patch(
             url, json={"name": "Late"}, headers={**owner.headers, "If-Match": '"v1"'}
         )

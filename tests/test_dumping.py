@@ -1,11 +1,9 @@
-"""The compiled dump plan (schemas/dump_plan.py) gives exactly marshmallow's own output."""
+"""The compiled dump plan (service/contract/dumping.py) gives exactly marshmallow's output."""
 
 import datetime as dt
 import importlib
 import inspect
 import pkgutil
-import sys
-import threading
 from collections import namedtuple
 from types import SimpleNamespace
 
@@ -17,11 +15,9 @@ from hypothesis import strategies as st
 from marshmallow import fields
 
 import schemas
-from schemas import dump_plan
 from schemas.base import BaseSchema
-from schemas.dump_plan import compile_plan
 from schemas.resources import ResourceSchema
-from service.models.types import UTCDateTime
+from service.contract.dumping import compile_plan, dumper
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 JSON_VALUES = st.recursive(
@@ -95,9 +91,9 @@ def test_planned_dump_equals_marshmallow_dump(schema_class, data):
     schema = schema_class()
     items = data.draw(st.lists(objects_for(schema), max_size=4))
     for item in items:
-        assert schema.dump(item) == ma.Schema.dump(schema, item)
+        assert dumper(schema)(item) == schema.dump(item)
     many = schema_class(many=True)
-    assert many.dump(items) == ma.Schema.dump(many, items)
+    assert dumper(many)(items) == many.dump(items)
 
 
 def _as_named_row(values: dict):
@@ -127,9 +123,9 @@ def test_planned_dump_of_rows_equals_marshmallow_dump(schema_class, shape, data)
         values[0].pop(data.draw(st.sampled_from(sorted(values[0]))))
     items = [ROW_SHAPES[shape](item) for item in values]
     for item in items:
-        assert schema.dump(item) == ma.Schema.dump(schema, item)
+        assert dumper(schema)(item) == schema.dump(item)
     many = schema_class(many=True)
-    assert many.dump(items) == ma.Schema.dump(many, items)
+    assert dumper(many)(items) == many.dump(items)
 
 
 def test_a_sqlalchemy_row_dumps_as_marshmallow_dumps_it():
@@ -150,12 +146,13 @@ def test_a_sqlalchemy_row_dumps_as_marshmallow_dumps_it():
         *row, {"k": [1]}, moment, moment
     )
     schema = ResourceSchema()
-    assert schema.dump(row) == ma.Schema.dump(schema, row)
-    assert schema.dump(full) == ma.Schema.dump(schema, full)
-    assert schema.dump(full)["owner"] == "sam"
+    dump = dumper(schema)
+    assert dump(row) == schema.dump(row)
+    assert dump(full) == schema.dump(full)
+    assert dump(full)["owner"] == "sam"
     mapping = full._asdict()
-    assert schema.dump(row._mapping) == ma.Schema.dump(schema, row._mapping)
-    assert schema.dump(mapping) == ma.Schema.dump(schema, mapping) == schema.dump(full)
+    assert dump(row._mapping) == schema.dump(row._mapping)
+    assert dump(mapping) == schema.dump(mapping) == dump(full)
 
 
 def test_objects_marshmallow_reads_differently_fall_back_to_it():
@@ -163,7 +160,7 @@ def test_objects_marshmallow_reads_differently_fall_back_to_it():
     as_mapping = {"id": 1, "name": "N", "owner": {"username": "sam"}}
     without_owner = SimpleNamespace(id=1, name="N", description="", data={}, visibility="public")
     for obj in (as_mapping, without_owner):
-        assert schema.dump(obj) == ma.Schema.dump(schema, obj)
+        assert dumper(schema)(obj) == schema.dump(obj)
 
 
 def test_schemas_with_dump_hooks_or_other_fields_are_left_to_marshmallow():
@@ -179,99 +176,28 @@ def test_schemas_with_dump_hooks_or_other_fields_are_left_to_marshmallow():
 
     assert compile_plan(WithHook()) is None
     assert compile_plan(WithFloat()) is None
-    assert WithHook().dump(SimpleNamespace(name="a")) == {"name": "A"}
+    assert dumper(WithHook())(SimpleNamespace(name="a")) == {"name": "A"}
 
 
-def _resource_rows(*rows: dict) -> list[sa.RowMapping]:
-    """Real SQLAlchemy rows (as the data layer reads them) with ResourceSchema's columns."""
+def test_every_dump_is_a_new_object():
+    # Answers are never shared: changing one (a hook, a later decorator) changes no other.
+    schema = ResourceSchema()
     moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    selects = [
-        sa.select(
-            sa.literal(row["id"]).label("id"),
-            sa.literal(row.get("name", "N")).label("name"),
-            sa.literal("").label("description"),
-            sa.literal(row.get("data", {}), sa.JSON).label("data"),
-            sa.literal("public").label("visibility"),
-            sa.literal("sam").label("owner_name"),
-            sa.literal(row.get("created_at", moment), UTCDateTime).label("created_at"),
-            sa.literal(moment, UTCDateTime).label("updated_at"),
-            sa.literal(row.get("version", 1)).label("version"),
-        )
-        for row in rows
-    ]
-    with sa.create_engine("sqlite://").connect() as connection:
-        return [connection.execute(select).mappings().one() for select in selects]
-
-
-def test_a_stored_version_of_a_row_dumps_once():
-    schema = ResourceSchema(many=True)
-    first, again = _resource_rows({"id": 1}, {"id": 1})
-    assert schema.dump([first]) == ma.Schema.dump(schema, [first])
-    # The same id, version and creation time: the earlier dump, not a new one.
-    assert schema.dump([again])[0] is schema.dump([first])[0]
-
-
-def test_a_changed_row_is_dumped_afresh():
-    schema = ResourceSchema()
-    later = dt.datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=dt.UTC)
-    old, changed, reused_id = _resource_rows(
-        {"id": 2, "name": "Old"},
-        {"id": 2, "name": "New", "version": 2},
-        # SQLite may give a deleted resource's id to a new one: another creation time.
-        {"id": 2, "name": "Other", "created_at": later},
+    row = SimpleNamespace(
+        id=1,
+        name="N",
+        description="",
+        data={"k": 1},
+        visibility="public",
+        owner_name="sam",
+        created_at=moment,
+        updated_at=moment,
+        version=1,
     )
-    for row in (old, changed, reused_id):
-        schema.dump(row)
-        assert schema.dump(row) == ma.Schema.dump(schema, row)
-
-
-def test_only_database_rows_are_cached():
-    # A dict or an object may have been changed since it was read: never served from cache.
-    schema = ResourceSchema()
-    (row,) = _resource_rows({"id": 3, "name": "Stored"})
-    schema.dump(row)
-    edited = {**row, "name": "Edited"}
-    assert schema.dump(edited)["name"] == "Edited"
-    assert schema.dump(SimpleNamespace(**edited))["name"] == "Edited"
-
-
-def test_the_cache_keeps_a_bounded_number_of_rows(monkeypatch):
-    monkeypatch.setattr(dump_plan, "CACHED_ROWS", 2)
-    schema = ResourceSchema()
-    rows = _resource_rows({"id": 10}, {"id": 11}, {"id": 12})
-    for row in rows:
-        schema.dump(row)
-    # The oldest went; the two newest stay.
-    assert list(schema._dump_plan.cache) == [
-        (11, 1, rows[1]["created_at"]),
-        (12, 1, rows[2]["created_at"]),
-    ]
-
-
-def test_threads_sharing_the_cache_past_its_bound(monkeypatch):
-    # Threaded servers (granian, gunicorn gthread) dump in several threads at once.
-    monkeypatch.setattr(dump_plan, "CACHED_ROWS", 8)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    schema = ResourceSchema()
-    rows = _resource_rows(*({"id": i} for i in range(100)))
-    errors = []
-
-    def dump_all():
-        try:
-            for _ in range(50):
-                for row in rows:
-                    schema.dump(row)
-        except Exception as error:  # any error fails the test below
-            errors.append(error)
-
-    threads = [threading.Thread(target=dump_all) for _ in range(8)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert errors == []
-    assert len(schema._dump_plan.cache) <= 8 + len(threads)
+    dump = dumper(schema)
+    first, second = dump(row), dump(row)
+    assert first == second and first is not second and first["data"] is not second["data"]
+    first["name"] = "Changed"
+    first["data"]["k"] = 2
+    assert dump(row) == second
+    assert second["name"] == "N" and second["data"] == {"k": 1}
