@@ -8,6 +8,8 @@ callgrind, which do not depend on what else runs (slow: minutes). Instructions a
 difference between a run of 2N and one of N requests, so start-up and imports cancel out.
 
     python -m bench.inprocess [--valgrind] [--requests N] [--contenders product,flask-bare]
+
+The list is measured warm (one page re-read) and cold (`list-100-cold`: ten pages in turn).
 """
 
 import argparse
@@ -19,10 +21,14 @@ import sys
 import time
 
 from bench import run, servers
-from bench.endpoints import POST_BODY, endpoints
+from bench.endpoints import NAMES, POST_BODY, endpoints
 
 WARM_UP = 50
 CONTENDERS = ("product", "flask-bare")
+# The list, cold: each request reads a page other than the last few read (pages 1 to 10 of
+# 100, in turn), so nothing kept from an earlier request serves it. "list-100" re-reads one.
+COLD_LIST = "list-100-cold"
+COLD_PAGES = 10
 
 
 def _wsgi_app(contender: str):
@@ -46,29 +52,45 @@ def _call(app, environ: dict, body: bytes) -> None:
         raise RuntimeError(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: {statuses[0]}")
 
 
-def child(contender: str, endpoint_name: str, requests: int) -> None:
-    """In the measured process: warm up, then time `requests` calls of one endpoint."""
+def _measured() -> list[str]:
+    return [*NAMES[:2], COLD_LIST, *NAMES[2:]]
+
+
+def _environs(endpoint_name: str) -> tuple[list[dict], bytes]:
+    """The WSGI environ(s) of one measured endpoint (several: one per page, when cold)."""
     from werkzeug.test import EnvironBuilder
 
-    app = _wsgi_app(contender)
-    endpoint = next(
-        e for e in endpoints(int(os.environ["BENCH_RESOURCE_ID"])) if e.name == endpoint_name
-    )
+    listed = endpoints(int(os.environ["BENCH_RESOURCE_ID"]))
+    base = "list-100" if endpoint_name == COLD_LIST else endpoint_name
+    endpoint = next(e for e in listed if e.name == base)
     path, _, query = endpoint.path.partition("?")
+    queries = [query]
+    if endpoint_name == COLD_LIST:
+        queries = [f"{query}&page={page}" for page in range(1, COLD_PAGES + 1)]
     body = json.dumps(POST_BODY).encode() if endpoint.method == "POST" else b""
-    environ = EnvironBuilder(
-        path=path,
-        query_string=query,
-        method=endpoint.method,
-        headers={"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"},
-        data=body,
-        content_type="application/json" if body else None,
-    ).get_environ()
-    for _ in range(WARM_UP):
-        _call(app, environ, body)
+    environs = [
+        EnvironBuilder(
+            path=path,
+            query_string=query,
+            method=endpoint.method,
+            headers={"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"},
+            data=body,
+            content_type="application/json" if body else None,
+        ).get_environ()
+        for query in queries
+    ]
+    return environs, body
+
+
+def child(contender: str, endpoint_name: str, requests: int) -> None:
+    """In the measured process: warm up, then time `requests` calls of one endpoint."""
+    app = _wsgi_app(contender)
+    environs, body = _environs(endpoint_name)
+    for index in range(WARM_UP):
+        _call(app, environs[index % len(environs)], body)
     started = time.process_time()
-    for _ in range(requests):
-        _call(app, environ, body)
+    for index in range(requests):
+        _call(app, environs[index % len(environs)], body)
     print(f"{(time.process_time() - started) / requests * 1e6:.0f}")
 
 
@@ -115,9 +137,9 @@ def main() -> int:
         env["PYTHONHASHSEED"] = "0"
         print(f"| Contender | Endpoint | {unit} per request |\n|---|---|---:|")
         for contender in arguments.contenders.split(","):
-            for endpoint in endpoints(seeded["resource_id"]):
-                cost = measure(contender, endpoint.name, requests, arguments.valgrind, env)
-                print(f"| {contender} | {endpoint.name} | {cost:,} |", flush=True)
+            for endpoint in _measured():
+                cost = measure(contender, endpoint, requests, arguments.valgrind, env)
+                print(f"| {contender} | {endpoint} | {cost:,} |", flush=True)
     return 0
 
 
