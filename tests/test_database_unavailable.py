@@ -1,8 +1,8 @@
-"""With the database unreachable, every operation that uses it answers 503 with Retry-After;
-those that do not (liveness, metrics, the index) still answer, and an anonymous call to a
-route that requires a token is 401 before any query."""
+"""With the database unreachable, every operation that declares 503 answers it with
+Retry-After, and those that do not (liveness, metrics, the index) still answer; an
+anonymous call to a route that requires a token is 401 before any query. The requests are
+the spec's own examples (tests/operations.py)."""
 
-import json
 import time
 
 import pytest
@@ -10,32 +10,21 @@ import pytest
 from service import create_app
 from service.database import db
 from service.unavailable import DETAIL, RETRY_AFTER_SECONDS
-from tests.assertions import SPEC_PATH, assert_problem
-from tests.conftest import PASSWORD, TEST_SETTINGS, migrated_app
+from tests.assertions import assert_problem
+from tests.conftest import TEST_SETTINGS, migrated_app
+from tests.operations import example_body, example_path_values, example_url, operations, plain_app
 
 UNREACHABLE = {
     "sqlite": "sqlite:////nonexistent-folder/service.sqlite3",
     # A port nothing listens on: refused at once.
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:9/none",
 }
-PATH_VALUES = {"resource_id": "1", "username": "olivia"}
-CREDENTIALS = {"username": "olivia", "password": PASSWORD}
-# Bodies valid enough to reach the database where no token is checked first.
-BODIES = {"createUser": CREDENTIALS, "createToken": CREDENTIALS, "legacySignUp": CREDENTIALS}
 BEARER = {"Authorization": "Bearer some-token-the-database-would-check"}
-WITHOUT_DATABASE = {"getIndex": 200, "getLiveness": 200, "getMetrics": 200}
+OPERATIONS = operations(plain_app())
 
 
-def operations() -> list[tuple[str, str, str, dict]]:
-    """(operationId, method, path with values, operation) for every operation in the spec."""
-    spec = json.loads(SPEC_PATH.read_text())
-    found = []
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if isinstance(operation, dict) and "operationId" in operation:
-                url = path.format(**PATH_VALUES)
-                found.append((operation["operationId"], method.upper(), url, operation))
-    return found
+def _uses_database(operation) -> bool:
+    return 503 in operation.statuses
 
 
 @pytest.fixture(scope="module", params=sorted(UNREACHABLE))
@@ -44,28 +33,34 @@ def down_client(request):
     return app.test_client()
 
 
-def test_only_the_routes_without_the_database_lack_a_503():
-    undeclared = {op_id for op_id, _, _, op in operations() if "503" not in op["responses"]}
-    assert undeclared == set(WITHOUT_DATABASE)
+def test_every_operation_has_example_path_values_and_body():
+    # A body valid enough to reach the database where no token is checked first.
+    assert [op.operation_id for op in OPERATIONS if example_path_values(op) is None] == []
+    needs_body = [op for op in OPERATIONS if op.takes_body and op.authentication is None]
+    assert [op.operation_id for op in needs_body if example_body(op) is None] == []
 
 
 @pytest.mark.parametrize(
-    ("operation_id", "method", "url", "operation"), operations(), ids=lambda v: str(v)[:40]
+    "operation",
+    [pytest.param(op, id=op.operation_id) for op in OPERATIONS if not _uses_database(op)],
 )
-def test_every_operation_with_the_database_down(
-    down_client, operation_id, method, url, operation, caplog
-):
-    if operation_id in WITHOUT_DATABASE:
-        assert down_client.open(url, method=method).status_code == WITHOUT_DATABASE[operation_id]
-        return
-    security = operation.get("security", [])
-    body = BODIES.get(operation_id, {}) if "requestBody" in operation else None
-    if security == [{"bearerAuth": []}]:
+def test_an_operation_without_a_503_answers_without_the_database(down_client, operation):
+    response = down_client.open(example_url(operation), method=operation.method)
+    assert response.status_code == operation.success
+
+
+@pytest.mark.parametrize(
+    "operation", [pytest.param(op, id=op.operation_id) for op in OPERATIONS if _uses_database(op)]
+)
+def test_every_operation_with_the_database_down(down_client, operation, caplog):
+    url = example_url(operation)
+    body = example_body(operation) if operation.takes_body else None
+    if operation.authentication is not None and not operation.anonymous_allowed:
         # No token: refused before any query, database or not.
-        assert_problem(down_client.open(url, method=method, json=body), 401)
-    headers = BEARER if {"bearerAuth": []} in security else {}
-    response = down_client.open(url, method=method, json=body, headers=headers)
-    readiness = operation_id == "getReadiness"
+        assert_problem(down_client.open(url, method=operation.method, json=body), 401)
+    headers = BEARER if operation.authentication is not None else {}
+    response = down_client.open(url, method=operation.method, json=body, headers=headers)
+    readiness = operation.operation_id == "getReadiness"
     problem = assert_problem(response, 503, None if readiness else DETAIL)
     assert problem["instance"] == url
     assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)

@@ -1,6 +1,5 @@
 """Rate limits: 429 problem documents with Retry-After and RateLimit-*, on every operation."""
 
-import json
 import logging
 import os
 import uuid
@@ -8,12 +7,12 @@ import uuid
 import pytest
 import redis
 
-from tests.assertions import SPEC_PATH, assert_problem
+from tests.assertions import assert_problem
 from tests.conftest import TEST_SETTINGS, migrated_app
+from tests.operations import example_url, operations, plain_app
 from tests.services import service_missing
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-PATH_VALUES = {"resource_id": "1", "username": "sam"}
 
 
 def _limited_app(tmp_path, **limits):
@@ -22,14 +21,12 @@ def _limited_app(tmp_path, **limits):
 
 
 def _operations(*, limited: bool):
-    """The spec's operations that declare a 429, or (limited=False) those exempt."""
-    spec = json.loads(SPEC_PATH.read_text())
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method not in {"get", "post", "put", "patch", "delete"}:
-                continue  # path-level parameters
-            if ("429" in operation["responses"]) == limited:
-                yield pytest.param(method.upper(), path, id=operation["operationId"])
+    """The spec's operations that declare a 429, or (limited=False) those exempt, as
+    (method, the path with the spec's example values)."""
+    for operation in operations(plain_app()):
+        if (429 in operation.statuses) == limited:
+            url = example_url(operation)
+            yield pytest.param(operation.method, url, id=operation.operation_id)
 
 
 def assert_rate_limited(response) -> None:
@@ -45,10 +42,9 @@ def test_every_operation_answers_429_past_its_limit(tmp_path, method, path):
     client = _limited_app(
         tmp_path, RATELIMIT_DEFAULT="1 per minute", LOGIN_RATE_LIMIT="1 per minute"
     ).test_client()
-    url = path.format(**PATH_VALUES)
-    first = client.open(url, method=method)
+    first = client.open(path, method=method)
     assert first.status_code != 429
-    assert_rate_limited(client.open(url, method=method))
+    assert_rate_limited(client.open(path, method=method))
 
 
 @pytest.mark.parametrize(("method", "path"), list(_operations(limited=False)))

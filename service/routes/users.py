@@ -109,7 +109,9 @@ class MyPassword(MethodView):
         db.session.commit()
 
 
-@blp.route("/<username:username>")
+@blp.route(
+    "/<username:username>", parameters=[{"in": "path", "name": "username", "example": "sam"}]
+)
 class UsersByName(MethodView):
     @blp.response(200, UserPublicSchema)
     @blp.access(USER, "read")

@@ -1,12 +1,22 @@
-"""Every bad-input case of the corpus, against every operation it applies to: a declared 4xx
-problem document (the contract guard fails undeclared ones), never a 5xx, nothing stored."""
+"""Every bad-input case of the corpus, against every operation of the spec it applies to: a
+declared 4xx problem document (the contract guard fails undeclared ones), never a 5xx,
+nothing stored.
+
+The cells are derived from the spec (tests/operations.py): body cases for every operation
+that takes a body, bad ids and names for every path parameter by its type, bad values for
+every query parameter the spec constrains. Bodies and query strings are refused while they
+are parsed, before any stored data is read: those cells run on one database.
+"""
 
 from urllib.parse import quote
 
 import pytest
 
-from tests.assertions import _spec, assert_json, assert_problem
+from tests.assertions import assert_json, assert_problem
 from tests.bad_input.corpus import (
+    BAD_INTEGER_IDS,
+    BAD_NAMES,
+    BAD_QUERY_VALUE,
     BODY_CASES,
     OVERSIZED_REQUEST_ID,
     REQUEST_CASES,
@@ -14,143 +24,164 @@ from tests.bad_input.corpus import (
     BodyCase,
     RequestCase,
 )
-from tests.conftest import _empty_all_tables, make_caller
+from tests.conftest import SQLITE
+from tests.operations import Operation, component_schema, operations, plain_app
 from tests.security.rows import row_counts
+from tests.world import OWNER, SUBJECTS, World
 
-# (operationId, method, path, needs a token): every operation that takes a body.
-BODY_OPERATIONS = [
-    ("createUser", "POST", "/api/v1/users", False),
-    ("updateCurrentUser", "PATCH", "/api/v1/users/me", True),
-    ("changePassword", "PUT", "/api/v1/users/me/password", True),
-    ("createToken", "POST", "/api/v1/tokens", False),
-    ("createResource", "POST", "/api/v1/resources", True),
-    ("updateResource", "PATCH", "/api/v1/resources/{id}", True),
-    ("putGrant", "PUT", "/api/v1/resources/{id}/grants/oscar", True),
-    ("legacySignUp", "POST", "/userSignUp", False),
-    ("legacyUserDetails", "POST", "/userDetails", True),
-    ("legacyPostData", "POST", "/api/data", True),
-]
-RESOURCE_OPERATIONS = [
-    op for op in BODY_OPERATIONS if op[0] in {"createResource", "updateResource"}
-]
+OPERATIONS = operations(plain_app())
+RESOURCE_FIELDS = {"name", "description", "data", "visibility"}
 
 
-class World:
-    """An owner with one resource, and a user to share it with; made once per database."""
+class BadInputWorld(World):
+    """The cast and their shared things; what a refused request must leave as it was."""
 
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self.build()
+    def __post_init__(self):
+        super().__post_init__()
+        self.stored = self.snapshot()
 
-    def build(self) -> None:
-        _empty_all_tables(self.app)
-        self.owner = make_caller(self.client, "olivia")
-        make_caller(self.client, "oscar")
-        response = self.client.post(
-            "/api/v1/resources", json={"name": "Notes"}, headers=self.owner.headers
-        )
-        self.resource = response.get_json()
-        self.rows = row_counts(self.app)
+    def snapshot(self) -> dict:
+        resource = self.resource()
+        again = self.client.get(f"/api/v1/resources/{resource['id']}", headers=self.token(OWNER))
+        return {"rows": row_counts(self.app), "resource": assert_json(again, 200, "Resource")}
 
-    def rebuild_if_changed(self) -> None:
-        """A case that got through (a bug, kept as an xfail) must not spoil the next ones."""
-        url = self.url("/api/v1/resources/{id}")
-        current = self.client.get(url, headers=self.owner.headers).get_json()
-        if row_counts(self.app) != self.rows or current != self.resource:
-            self.build()
-
-    def url(self, path: str) -> str:
-        resource_id = str(self.resource["id"])
-        wide = "".join(chr(0xFF10 + int(digit)) for digit in resource_id)
-        return path.replace("{wide_id}", quote(wide)).replace("{id}", resource_id)
-
-    def assert_unchanged(self, before: dict[str, int]) -> None:
-        assert row_counts(self.app) == before, "a refused request changed the database"
-        url = self.url("/api/v1/resources/{id}")
-        again = self.client.get(url, headers=self.owner.headers)
-        assert assert_json(again, 200, "Resource") == self.resource
+    def assert_unchanged(self) -> None:
+        assert self.snapshot() == self.stored, "a refused request changed what is stored"
 
 
 @pytest.fixture(scope="module")
 def world(app):
-    world = World(app)
-    yield world
-    _empty_all_tables(app)
+    return BadInputWorld(app)
 
 
-@pytest.fixture
-def each(world):
-    yield world
-    world.rebuild_if_changed()
+def _headers(world: World, operation: Operation) -> dict:
+    return dict(world.token(OWNER)) if operation.authentication is not None else {}
 
 
-def _xfail(bug: str | None) -> list:
-    return [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+def _takes_a_resource(operation: Operation) -> bool:
+    return component_schema(operation.body_schema).get("properties", {}).keys() >= RESOURCE_FIELDS
 
 
-def _body_cells(cases, operations):
+def _accepts_any_object(operation: Operation) -> bool:
+    return not component_schema(operation.body_schema).get("properties")
+
+
+def _body_cells():
+    cells = []
+    for operation in filter(lambda op: op.takes_body, OPERATIONS):
+        cases = BODY_CASES + (RESOURCE_BODY_CASES if _takes_a_resource(operation) else [])
+        cells += [
+            pytest.param(case, operation, id=f"{operation.operation_id}-{case.name}")
+            for case in cases
+            if not (case.any_object_accepts and _accepts_any_object(operation))
+        ]
+    return cells
+
+
+def _path_cells():
+    """Each path parameter, in turn, given each bad value of its type."""
+    cells = []
+    for operation in OPERATIONS:
+        for parameter in operation.parameters:
+            if parameter["in"] != "path":
+                continue
+            bad = BAD_INTEGER_IDS if parameter["schema"]["type"] == "integer" else BAD_NAMES
+            cells += [
+                pytest.param(
+                    operation, parameter["name"], value, id=f"{operation.operation_id}-{kind}"
+                )
+                for kind, value in bad.items()
+            ]
+    return cells
+
+
+def _constrained(parameter: dict) -> bool:
+    schema = parameter["schema"]
+    return schema["type"] == "integer" or "enum" in schema or "pattern" in schema
+
+
+def _query_cells():
     return [
         pytest.param(
-            case,
-            operation,
-            id=f"{operation[0]}-{case.name}",
-            marks=_xfail(case.bugs.get(operation[0])),
+            operation, parameter["name"], id=f"{operation.operation_id}-{parameter['name']}"
         )
-        for case in cases
-        for operation in operations
-        if not (case.any_object_accepts and operation[0] == "legacyPostData")
+        for operation in OPERATIONS
+        for parameter in operation.query_parameters
+        if _constrained(parameter)
     ]
 
 
-@pytest.mark.parametrize(
-    ("case", "operation"),
-    _body_cells(BODY_CASES, BODY_OPERATIONS)
-    + _body_cells(RESOURCE_BODY_CASES, RESOURCE_OPERATIONS),
-)
-def test_bad_body_refused_with_problem(each, case: BodyCase, operation):
-    world = each
-    _, method, path, needs_token = operation
-    headers = dict(world.owner.headers) if needs_token else {}
+@pytest.mark.parametrize("app", [SQLITE], indirect=True)
+@pytest.mark.parametrize(("case", "operation"), _body_cells())
+def test_bad_body_refused_with_problem(world, case: BodyCase, operation: Operation):
+    headers = _headers(world, operation)
     if case.content_type is not None:
         headers["Content-Type"] = case.content_type
-    before = row_counts(world.app)
-    response = world.client.open(world.url(path), method=method, data=case.data, headers=headers)
+    url = operation.url(world.path_values(operation))
+    response = world.client.open(url, method=operation.method, data=case.data, headers=headers)
     assert_problem(response, case.status)
-    world.assert_unchanged(before)
+    world.assert_unchanged()
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(case, id=case.name, marks=_xfail(case.bug)) for case in REQUEST_CASES]
-)
-def test_bad_request_refused_with_problem(each, case: RequestCase):
-    world = each
-    headers = dict(world.owner.headers) if case.authenticated else {}
+@pytest.mark.parametrize(("operation", "name", "value"), _path_cells())
+def test_bad_path_value_not_found(world, operation: Operation, name: str, value: str):
+    values = world.path_values(operation)
+    wide = "".join(chr(0xFF10 + int(digit)) for digit in values[name] if digit.isdigit())
+    values[name] = value.replace("{wide}", quote(wide)).replace("{value}", values[name])
+    response = world.client.open(
+        operation.url(values), method=operation.method, headers=_headers(world, operation)
+    )
+    assert_problem(response, 404)
+    world.assert_unchanged()
+
+
+@pytest.mark.parametrize("app", [SQLITE], indirect=True)
+@pytest.mark.parametrize(("operation", "name"), _query_cells())
+def test_bad_query_value_unprocessable(world, operation: Operation, name: str):
+    url = f"{operation.url(world.path_values(operation))}?{name}={BAD_QUERY_VALUE}"
+    response = world.client.open(url, method=operation.method, headers=_headers(world, operation))
+    assert name in assert_problem(response, 422)["errors"]
+    world.assert_unchanged()
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in REQUEST_CASES])
+def test_bad_request_refused_with_problem(world, case: RequestCase):
+    headers = dict(world.token(OWNER)) if case.authenticated else {}
     headers.update(case.headers)
-    before = row_counts(world.app)
-    response = world.client.open(world.url(case.path), method=case.method, headers=headers)
+    url = case.path.replace("{id}", str(world.resource()["id"]))
+    response = world.client.open(url, method=case.method, headers=headers)
     if case.status < 400:
         assert_json(response, case.status)
     else:
         assert_problem(response, case.status)
     if case.status == 405:
         assert response.headers["Allow"]
-    world.assert_unchanged(before)
+    world.assert_unchanged()
 
 
 def test_oversized_request_id_not_echoed(world):
-    response = world.client.get(
-        "/api/v1/users/me", headers={**world.owner.headers, "X-Request-ID": OVERSIZED_REQUEST_ID}
-    )
-    assert assert_json(response, 200, "User")["username"] == "olivia"
+    headers = {**world.token(OWNER), "X-Request-ID": OVERSIZED_REQUEST_ID}
+    response = world.client.get("/api/v1/users/me", headers=headers)
+    assert assert_json(response, 200, "User")["username"] == OWNER
     assert len(response.headers["X-Request-ID"]) <= 200
 
 
-def test_corpus_covers_every_operation_with_a_body():
-    with_body = {
-        operation["operationId"]
-        for item in _spec()["paths"].values()
-        for operation in item.values()
-        if isinstance(operation, dict) and "requestBody" in operation
-    }
-    assert with_body == {operation[0] for operation in BODY_OPERATIONS}
+def missing_cells(found: list[Operation]) -> list[str]:
+    """Operations the corpus cannot reach: a path parameter no builder fills, or one of a
+    type the corpus has no bad values for."""
+    missing = []
+    for operation in found:
+        for parameter in operation.parameters:
+            if parameter["in"] != "path":
+                continue
+            if parameter["name"] not in SUBJECTS:
+                missing.append(f"{operation.operation_id}: no builder for {parameter['name']}")
+            if parameter["schema"].get("type") not in ("integer", "string"):
+                missing.append(f"{operation.operation_id}: no bad values for {parameter['name']}")
+    return missing
+
+
+def test_every_operation_gets_its_bad_input_cells():
+    assert missing_cells(OPERATIONS) == []
+    with_body = {op.operation_id for op in OPERATIONS if op.takes_body}
+    assert with_body == {cell.values[1].operation_id for cell in _body_cells()}

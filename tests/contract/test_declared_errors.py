@@ -1,421 +1,216 @@
-"""Every declared error of every route is produced, as a problem document.
+"""Every declared error of every operation is produced, as a problem document.
 
-The table below holds one recipe per (operation, status) the spec declares; a test checks
-that the table and the spec list exactly the same pairs, so a new declared error needs a
-recipe here and a recipe for an undeclared error fails.
+The recipes are derived from what each operation declares (tests/operations.py): 401 from
+its authentication, 403 from its scopes or admin rule, 404 from the things its path names,
+400/413/415/422 from its body or query, 409 and 412 from its versioned write. Errors that
+depend on stored data (a taken name, the last administrator) have a recipe of their own in
+`STORED_DATA`. A declared error no recipe produces fails `test_every_declared_error_has_a_recipe`.
+
+429 (tests/test_limits.py) and 503 (tests/test_database_unavailable.py) need apps of their
+own and are produced there, for every operation.
 """
 
-import json
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 import pytest
 
-from tests.assertions import SPEC_PATH, assert_problem
-from tests.conftest import PASSWORD, concurrent_write, log_in, make_caller
+from tests.assertions import assert_problem
+from tests.conftest import PASSWORD, SQLITE, concurrent_write
+from tests.operations import Operation, example_body, operations, plain_app
+from tests.world import ADMIN, ALL_SCOPES, OWNER, READER, SUBJECTS, World
 
-MISSING = 999_999
+# Answered before any stored data is read: run on one database.
+PARSE_STATUSES = {400, 413, 415, 422}
+# Answered from what is stored: run on every database.
+STORED_STATUSES = {401, 403, 404, 409, 412}
+ELSEWHERE = {429, 503}
 STALE = '"v0"'
-HUGE = b'{"name": "' + b"x" * 70_000 + b'"}'
-
-
-class World:
-    """An owner with a private resource shared with a reader, a stranger, an admin."""
-
-    def __init__(self, client, app):
-        self.client = client
-        self.owner = make_caller(client, "olivia")
-        self.reader = make_caller(client, "rita")
-        self.stranger = make_caller(client, "sven")
-        result = app.test_cli_runner().invoke(args=["create-admin", "root", "--password", PASSWORD])
-        assert result.exit_code == 0
-        response = client.post("/api/v1/resources", json={"name": "N"}, headers=self.owner.headers)
-        self.resource_id = response.get_json()["id"]
-        url = f"/api/v1/resources/{self.resource_id}/grants/rita"
-        client.put(url, json={"role": "reader"}, headers=self.owner.headers)
-
-    def token(self, username: str, scope: str | None = None) -> dict:
-        return {"Authorization": f"Bearer {log_in(self.client, username, scope)}"}
-
-
-def body(raw: bytes | str, content_type: str) -> dict:
-    return {"data": raw, "content_type": content_type}
-
-
-MALFORMED = body(b'{"broken": ', "application/json")
-TOO_LARGE = body(HUGE, "application/json")
-WRONG_TYPE = body(b"plain text", "text/plain")
-UNKNOWN_FIELD = {"json": {"unknown_field": True}}
 BAD_TOKEN = {"Authorization": "Bearer not-a-token"}
-
-USERS = "/api/v1/users"
-TOKENS = "/api/v1/tokens"
-ME = f"{USERS}/me"
-PASSWORD_URL = f"{ME}/password"
-
-
-def res(w: World, resource_id=None) -> str:
-    return f"/api/v1/resources/{resource_id or w.resource_id}"
+MALFORMED = {"data": b'{"broken": ', "content_type": "application/json"}
+TOO_LARGE = {"data": b'{"name": "' + b"x" * 70_000 + b'"}', "content_type": "application/json"}
+WRONG_TYPE = {"data": b"plain text", "content_type": "text/plain"}
+NOT_AN_OBJECT = {"json": []}
 
 
-# (operationId, status) -> (method, url(world), request kwargs(world))
-RECIPES = {
-    ("listUsers", 401): ("GET", lambda w: USERS, lambda w: {}),
-    ("listUsers", 403): ("GET", lambda w: USERS, lambda w: {"headers": w.owner.headers}),
-    ("createUser", 400): ("POST", lambda w: USERS, lambda w: MALFORMED),
-    ("createUser", 409): (
-        "POST",
-        lambda w: USERS,
-        lambda w: {"json": {"username": "olivia", "password": PASSWORD}},
+@dataclass(frozen=True)
+class Request:
+    url: str
+    kwargs: dict = field(default_factory=dict)
+    race: bool = False  # another writer changes the row between its read and its write
+
+
+Recipe = Callable[[World, Operation], Request]
+
+
+def _allowed_headers(world: World, operation: Operation) -> dict:
+    """Credentials the operation accepts in full: the administrator's for admin routes."""
+    if operation.authentication is None:
+        return {}
+    return world.token(ADMIN) if operation.admin_only else world.token(OWNER)
+
+
+def _body(world: World, operation: Operation, body: dict) -> Request:
+    headers = _allowed_headers(world, operation)
+    return Request(operation.url(world.path_values(operation)), {**body, "headers": headers})
+
+
+def _invalid_query(operation: Operation) -> str | None:
+    """A query string one of the declared query parameters refuses."""
+    for parameter in operation.query_parameters:
+        schema = parameter["schema"]
+        if "minimum" in schema:
+            return f"{parameter['name']}={schema['minimum'] - 1}"
+        if "enum" in schema:
+            return f"{parameter['name']}=not-one-of-them"
+    return None
+
+
+def _change(world: World, operation: Operation) -> dict:
+    """A valid body that changes what the write targets."""
+    if not operation.takes_body:
+        return {}
+    return {"json": example_body(operation, changing=True)}
+
+
+def derived_recipe(operation: Operation, status: int) -> Recipe | None:
+    """How to make the operation answer `status`, from what it declares; None if it cannot
+    be derived."""
+    if status in (400, 413, 415) and operation.takes_body:
+        body = {400: MALFORMED, 413: TOO_LARGE, 415: WRONG_TYPE}[status]
+        return lambda w, op: _body(w, op, body)
+    if status == 422 and operation.takes_body:
+        return lambda w, op: _body(w, op, NOT_AN_OBJECT)
+    if status == 422 and _invalid_query(operation):
+        return lambda w, op: Request(
+            f"{op.url(w.path_values(op))}?{_invalid_query(op)}",
+            {"headers": _allowed_headers(w, op)},
+        )
+    if status == 401 and operation.authentication is not None:
+        headers = BAD_TOKEN if operation.anonymous_allowed else {}
+        return lambda w, op: Request(op.url(w.path_values(op)), {"headers": headers})
+    if status == 403 and set(operation.scopes) < ALL_SCOPES:
+        other = " ".join(sorted(ALL_SCOPES - set(operation.scopes)))
+        return lambda w, op: Request(
+            op.url(w.path_values(op)), {"headers": w.token(OWNER, other), **_change(w, op)}
+        )
+    if status == 403 and operation.admin_only:
+        return lambda w, op: Request(op.url(w.path_values(op)), {"headers": w.token(OWNER)})
+    if status == 404 and operation.accesses:
+        parameter = operation.accesses[0][0].parameter
+        return lambda w, op: Request(
+            op.url({**w.path_values(op), parameter: SUBJECTS[parameter].missing}),
+            {"headers": _allowed_headers(w, op), **_change(w, op)},
+        )
+    if status == 412 and operation.versioned_write:
+        return lambda w, op: Request(
+            op.url(w.path_values(op)),
+            {"headers": {**_allowed_headers(w, op), "If-Match": STALE}, **_change(w, op)},
+        )
+    if status == 409 and operation.versioned_write:
+        return lambda w, op: Request(
+            op.url(w.path_values(op)),
+            {"headers": _allowed_headers(w, op), **_change(w, op)},
+            race=True,
+        )
+    return None
+
+
+def _email_clash(w: World, op: Operation) -> Request:
+    w.client.patch("/api/v1/users/me", json={"email": "rita@example.com"}, headers=w.token(READER))
+    return Request(op.path, {"json": {"email": "rita@example.com"}, "headers": w.token(OWNER)})
+
+
+def _taken_name(form: bool) -> Recipe:
+    credentials = {"username": OWNER, "password": PASSWORD}
+    return lambda w, op: Request(op.path, {"data" if form else "json": credentials})
+
+
+# Errors that depend on what is stored, not on what the operation declares.
+STORED_DATA: dict[tuple[str, int], Recipe] = {
+    ("createUser", 409): _taken_name(form=False),
+    ("legacySignUp", 409): _taken_name(form=True),
+    ("createToken", 401): lambda w, op: Request(
+        op.path, {"json": {"username": OWNER, "password": "wrong password"}}
     ),
-    ("createUser", 413): ("POST", lambda w: USERS, lambda w: TOO_LARGE),
-    ("createUser", 415): ("POST", lambda w: USERS, lambda w: WRONG_TYPE),
-    ("createUser", 422): ("POST", lambda w: USERS, lambda w: UNKNOWN_FIELD),
-    ("getCurrentUser", 401): ("GET", lambda w: ME, lambda w: {}),
-    ("getCurrentUser", 403): (
-        "GET",
-        lambda w: ME,
-        lambda w: {"headers": w.token("olivia", "resources:read")},
+    ("updateCurrentUser", 409): _email_clash,
+    ("deleteCurrentUser", 409): lambda w, op: Request(op.path, {"headers": w.token(ADMIN)}),
+    ("deleteUser", 409): lambda w, op: Request(
+        op.url({"username": ADMIN}), {"headers": w.token(ADMIN)}
     ),
-    ("updateCurrentUser", 400): (
-        "PATCH",
-        lambda w: ME,
-        lambda w: {**MALFORMED, "headers": w.owner.headers},
+    ("putGrant", 409): lambda w, op: Request(
+        op.url({**w.path_values(op), "username": OWNER}),
+        {"json": {"role": "reader"}, "headers": w.token(OWNER)},
     ),
-    ("updateCurrentUser", 401): ("PATCH", lambda w: ME, lambda w: {"json": {}}),
-    ("updateCurrentUser", 403): (
-        "PATCH",
-        lambda w: ME,
-        lambda w: {"json": {}, "headers": w.token("olivia", "resources:write")},
-    ),
-    ("updateCurrentUser", 409): ("PATCH", lambda w: ME, lambda w: _email_clash(w)),
-    ("updateCurrentUser", 413): (
-        "PATCH",
-        lambda w: ME,
-        lambda w: {**TOO_LARGE, "headers": w.owner.headers},
-    ),
-    ("updateCurrentUser", 415): (
-        "PATCH",
-        lambda w: ME,
-        lambda w: {**WRONG_TYPE, "headers": w.owner.headers},
-    ),
-    ("updateCurrentUser", 422): (
-        "PATCH",
-        lambda w: ME,
-        lambda w: {**UNKNOWN_FIELD, "headers": w.owner.headers},
-    ),
-    ("deleteCurrentUser", 401): ("DELETE", lambda w: ME, lambda w: {"headers": BAD_TOKEN}),
-    ("deleteCurrentUser", 403): (
-        "DELETE",
-        lambda w: ME,
-        lambda w: {"headers": w.token("olivia", "resources:read")},
-    ),
-    ("deleteCurrentUser", 409): ("DELETE", lambda w: ME, lambda w: {"headers": w.token("root")}),
-    ("changePassword", 400): (
-        "PUT",
-        lambda w: PASSWORD_URL,
-        lambda w: {**MALFORMED, "headers": w.owner.headers},
-    ),
-    ("changePassword", 401): ("PUT", lambda w: PASSWORD_URL, lambda w: {"json": {}}),
-    ("changePassword", 403): (
-        "PUT",
-        lambda w: PASSWORD_URL,
-        lambda w: {
-            "json": {"current_password": "wrong!", "new_password": "long enough"},
-            "headers": w.owner.headers,
-        },
-    ),
-    ("changePassword", 413): (
-        "PUT",
-        lambda w: PASSWORD_URL,
-        lambda w: {**TOO_LARGE, "headers": w.owner.headers},
-    ),
-    ("changePassword", 415): (
-        "PUT",
-        lambda w: PASSWORD_URL,
-        lambda w: {**WRONG_TYPE, "headers": w.owner.headers},
-    ),
-    ("changePassword", 422): (
-        "PUT",
-        lambda w: PASSWORD_URL,
-        lambda w: {**UNKNOWN_FIELD, "headers": w.owner.headers},
-    ),
-    ("getUser", 404): ("GET", lambda w: f"{USERS}/nobody", lambda w: {}),
-    ("deleteUser", 401): ("DELETE", lambda w: f"{USERS}/sven", lambda w: {}),
-    ("deleteUser", 403): (
-        "DELETE",
-        lambda w: f"{USERS}/sven",
-        lambda w: {"headers": w.owner.headers},
-    ),
-    ("deleteUser", 404): (
-        "DELETE",
-        lambda w: f"{USERS}/nobody",
-        lambda w: {"headers": w.token("root")},
-    ),
-    ("deleteUser", 409): (
-        "DELETE",
-        lambda w: f"{USERS}/root",
-        lambda w: {"headers": w.token("root")},
-    ),
-    ("createToken", 400): ("POST", lambda w: TOKENS, lambda w: MALFORMED),
-    ("createToken", 401): (
-        "POST",
-        lambda w: TOKENS,
-        lambda w: {"json": {"username": "olivia", "password": "wrong"}},
-    ),
-    ("createToken", 413): ("POST", lambda w: TOKENS, lambda w: TOO_LARGE),
-    ("createToken", 415): ("POST", lambda w: TOKENS, lambda w: WRONG_TYPE),
-    ("createToken", 422): ("POST", lambda w: TOKENS, lambda w: UNKNOWN_FIELD),
-    ("getCurrentToken", 401): ("GET", lambda w: f"{TOKENS}/current", lambda w: {}),
-    ("deleteCurrentToken", 401): ("DELETE", lambda w: f"{TOKENS}/current", lambda w: {}),
-    ("listResources", 401): (
-        "GET",
-        lambda w: "/api/v1/resources",
-        lambda w: {"headers": BAD_TOKEN},
-    ),
-    ("listResources", 403): (
-        "GET",
-        lambda w: "/api/v1/resources",
-        lambda w: {"headers": w.token("olivia", "profile")},
-    ),
-    ("listResources", 422): ("GET", lambda w: "/api/v1/resources?page_size=0", lambda w: {}),
-    ("createResource", 400): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {**MALFORMED, "headers": w.owner.headers},
-    ),
-    ("createResource", 401): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {"json": {"name": "N"}},
-    ),
-    ("createResource", 403): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {"json": {"name": "N"}, "headers": w.token("olivia", "resources:read")},
-    ),
-    ("createResource", 413): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {**TOO_LARGE, "headers": w.owner.headers},
-    ),
-    ("createResource", 415): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {**WRONG_TYPE, "headers": w.owner.headers},
-    ),
-    ("createResource", 422): (
-        "POST",
-        lambda w: "/api/v1/resources",
-        lambda w: {**UNKNOWN_FIELD, "headers": w.owner.headers},
-    ),
-    ("getResource", 401): ("GET", res, lambda w: {"headers": BAD_TOKEN}),
-    ("getResource", 403): ("GET", res, lambda w: {"headers": w.token("olivia", "profile")}),
-    ("getResource", 404): ("GET", res, lambda w: {"headers": w.stranger.headers}),
-    ("updateResource", 400): ("PATCH", res, lambda w: {**MALFORMED, "headers": w.owner.headers}),
-    ("updateResource", 401): ("PATCH", res, lambda w: {"json": {"name": "X"}}),
-    ("updateResource", 403): (
-        "PATCH",
-        res,
-        lambda w: {"json": {"name": "X"}, "headers": w.reader.headers},
-    ),
-    ("updateResource", 404): (
-        "PATCH",
-        lambda w: res(w, MISSING),
-        lambda w: {"json": {"name": "X"}, "headers": w.owner.headers},
-    ),
-    ("updateResource", 409): (
-        "PATCH",
-        res,
-        lambda w: {"json": {"name": "X"}, "headers": w.owner.headers},
-    ),
-    ("updateResource", 413): ("PATCH", res, lambda w: {**TOO_LARGE, "headers": w.owner.headers}),
-    ("updateResource", 415): ("PATCH", res, lambda w: {**WRONG_TYPE, "headers": w.owner.headers}),
-    ("updateResource", 422): (
-        "PATCH",
-        res,
-        lambda w: {**UNKNOWN_FIELD, "headers": w.owner.headers},
-    ),
-    ("updateResource", 412): (
-        "PATCH",
-        res,
-        lambda w: {"json": {"name": "X"}, "headers": {**w.owner.headers, "If-Match": STALE}},
-    ),
-    ("deleteResource", 412): (
-        "DELETE",
-        res,
-        lambda w: {"headers": {**w.owner.headers, "If-Match": STALE}},
-    ),
-    ("deleteResource", 401): ("DELETE", res, lambda w: {}),
-    ("deleteResource", 403): ("DELETE", res, lambda w: {"headers": w.reader.headers}),
-    ("deleteResource", 409): ("DELETE", res, lambda w: {"headers": w.owner.headers}),
-    ("deleteResource", 404): ("DELETE", res, lambda w: {"headers": w.stranger.headers}),
-    ("listGrants", 401): ("GET", lambda w: f"{res(w)}/grants", lambda w: {}),
-    ("listGrants", 403): (
-        "GET",
-        lambda w: f"{res(w)}/grants",
-        lambda w: {"headers": w.reader.headers},
-    ),
-    ("listGrants", 404): (
-        "GET",
-        lambda w: f"{res(w, MISSING)}/grants",
-        lambda w: {"headers": w.owner.headers},
-    ),
-    ("putGrant", 400): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {**MALFORMED, "headers": w.owner.headers},
-    ),
-    ("putGrant", 401): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {"json": {"role": "reader"}},
-    ),
-    ("putGrant", 403): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {"json": {"role": "reader"}, "headers": w.reader.headers},
-    ),
-    ("putGrant", 404): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/nobody",
-        lambda w: {"json": {"role": "reader"}, "headers": w.owner.headers},
-    ),
-    ("putGrant", 409): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/olivia",
-        lambda w: {"json": {"role": "reader"}, "headers": w.owner.headers},
-    ),
-    ("putGrant", 413): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {**TOO_LARGE, "headers": w.owner.headers},
-    ),
-    ("putGrant", 415): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {**WRONG_TYPE, "headers": w.owner.headers},
-    ),
-    ("putGrant", 422): (
-        "PUT",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {"json": {"role": "god"}, "headers": w.owner.headers},
-    ),
-    ("deleteGrant", 401): ("DELETE", lambda w: f"{res(w)}/grants/rita", lambda w: {}),
-    ("deleteGrant", 403): (
-        "DELETE",
-        lambda w: f"{res(w)}/grants/rita",
-        lambda w: {"headers": w.reader.headers},
-    ),
-    ("deleteGrant", 404): (
-        "DELETE",
-        lambda w: f"{res(w)}/grants/sven",
-        lambda w: {"headers": w.owner.headers},
+    ("deleteGrant", 404): lambda w, op: Request(
+        op.url({**w.path_values(op), "username": ADMIN}), {"headers": w.token(OWNER)}
     ),
 }
 
-# Produced by another writer changing the resource between its load and its write.
-LEGACY_SIGN_UP = "/userSignUp"
-LEGACY_DETAILS = "/userDetails"
-LEGACY_DATA = "/api/data"
+
+def recipe(operation: Operation, status: int) -> Recipe | None:
+    return STORED_DATA.get((operation.operation_id, status)) or derived_recipe(operation, status)
 
 
-def legacy_res(w: World, resource_id=None) -> str:
-    return f"/api/resource/{resource_id or w.resource_id}"
+def missing_recipes(found: list[Operation]) -> list[str]:
+    """The declared errors no recipe produces, and path parameters no builder fills."""
+    missing = []
+    for operation in found:
+        for name in operation.path_parameters:
+            if name not in SUBJECTS:
+                missing.append(
+                    f"{operation.operation_id}: no builder for {{{name}}} (tests/world.py)"
+                )
+        missing += [
+            f"{operation.operation_id} {status}"
+            for status in sorted(operation.errors - ELSEWHERE)
+            if recipe(operation, status) is None
+        ]
+    return missing
 
 
-def _owner(extra: dict):
-    return lambda w: {**extra, "headers": w.owner.headers}
+def _cells(found: list[Operation], statuses: set[int]) -> list:
+    return [
+        pytest.param(operation, status, id=f"{operation.operation_id}-{status}")
+        for operation in found
+        for status in sorted(operation.errors & statuses)
+    ]
 
 
-LEGACY_RECIPES = {
-    ("legacySignUp", 400): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: MALFORMED),
-    ("legacySignUp", 409): (
-        "POST",
-        lambda w: LEGACY_SIGN_UP,
-        lambda w: {"data": {"username": "olivia", "password": PASSWORD}},
-    ),
-    ("legacySignUp", 413): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: TOO_LARGE),
-    ("legacySignUp", 415): ("POST", lambda w: LEGACY_SIGN_UP, lambda w: WRONG_TYPE),
-    ("legacySignUp", 422): (
-        "POST",
-        lambda w: LEGACY_SIGN_UP,
-        lambda w: {"data": {"username": "x1y"}},
-    ),
-    ("legacyUserDetails", 400): ("POST", lambda w: LEGACY_DETAILS, _owner(MALFORMED)),
-    ("legacyUserDetails", 401): (
-        "POST",
-        lambda w: LEGACY_DETAILS,
-        lambda w: {"data": {"username": "olivia"}},
-    ),
-    ("legacyUserDetails", 403): (
-        "POST",
-        lambda w: LEGACY_DETAILS,
-        _owner({"data": {"username": "rita", "firstname": "Not", "lastname": "Me"}}),
-    ),
-    ("legacyUserDetails", 413): ("POST", lambda w: LEGACY_DETAILS, _owner(TOO_LARGE)),
-    ("legacyUserDetails", 415): ("POST", lambda w: LEGACY_DETAILS, _owner(WRONG_TYPE)),
-    ("legacyUserDetails", 422): (
-        "POST",
-        lambda w: LEGACY_DETAILS,
-        _owner({"data": {"nickname": "x"}}),
-    ),
-    ("legacyPostData", 400): ("POST", lambda w: LEGACY_DATA, _owner(MALFORMED)),
-    ("legacyPostData", 401): ("POST", lambda w: LEGACY_DATA, lambda w: {"json": {}}),
-    ("legacyPostData", 413): ("POST", lambda w: LEGACY_DATA, _owner(TOO_LARGE)),
-    ("legacyPostData", 415): ("POST", lambda w: LEGACY_DATA, _owner(WRONG_TYPE)),
-    ("legacyPostData", 422): ("POST", lambda w: LEGACY_DATA, _owner({"json": [1, 2]})),
-    ("legacyGetResource", 401): ("GET", legacy_res, lambda w: {"headers": BAD_TOKEN}),
-    ("legacyGetResource", 403): (
-        "GET",
-        legacy_res,
-        lambda w: {"headers": w.token("olivia", "profile")},
-    ),
-    ("legacyGetResource", 404): ("GET", legacy_res, lambda w: {"headers": w.stranger.headers}),
-}
-RECIPES.update(LEGACY_RECIPES)
-
-
-RACES = {("updateResource", 409), ("deleteResource", 409)}
-
-
-def _email_clash(w: World) -> dict:
-    w.client.patch(ME, json={"email": "rita@example.com"}, headers=w.reader.headers)
-    return {"json": {"email": "rita@example.com"}, "headers": w.owner.headers}
-
-
-def declared_errors() -> set[tuple[str, int]]:
-    spec = json.loads(SPEC_PATH.read_text())
-    return {
-        (op["operationId"], int(code))
-        for item in spec["paths"].values()
-        for op in item.values()
-        if isinstance(op, dict) and "operationId" in op
-        for code in op["responses"]
-        if int(code) >= 400
-    }
-
-
-# Produced elsewhere, each needing an app of its own: 503 on every operation while the
-# database is down (tests/test_database_unavailable.py, tests/test_health.py), and 429 on
-# every operation (tests/test_limits.py).
-PRODUCED_ELSEWHERE = {(operation, 503) for operation, status in declared_errors() if status == 503}
+OPERATIONS = operations(plain_app())
 
 
 def test_every_declared_error_has_a_recipe():
-    declared = {
-        (operation, status)
-        for operation, status in declared_errors()
-        if status != 429 and (operation, status) not in PRODUCED_ELSEWHERE
-    }
-    assert set(RECIPES) - declared == set(), "recipes for undeclared errors"
-    assert declared - set(RECIPES) == set(), "declared errors without a recipe"
+    assert missing_recipes(OPERATIONS) == []
 
 
-@pytest.mark.parametrize(("operation", "status"), sorted(RECIPES), ids=lambda v: str(v))
-def test_declared_error_is_a_problem_document(app, client, operation, status):
-    world = World(client, app)
-    method, url, kwargs = RECIPES[(operation, status)]
-    race = concurrent_write() if (operation, status) in RACES else nullcontext()
-    with race:
-        response = client.open(url(world), method=method, **kwargs(world))
+@pytest.fixture(scope="module")
+def world(app):
+    return World(app)
+
+
+def _produce(world: World, operation: Operation, status: int) -> None:
+    made = recipe(operation, status)
+    if made is None:
+        pytest.fail(f"no recipe for {operation.operation_id} {status}")
+    request = made(world, operation)
+    with concurrent_write() if request.race else nullcontext():
+        response = world.client.open(request.url, method=operation.method, **request.kwargs)
     assert_problem(response, status)
+
+
+@pytest.mark.parametrize(("operation", "status"), _cells(OPERATIONS, STORED_STATUSES))
+def test_declared_error_is_a_problem_document(world, operation, status):
+    _produce(world, operation, status)
+
+
+@pytest.mark.parametrize("app", [SQLITE], indirect=True)
+@pytest.mark.parametrize(("operation", "status"), _cells(OPERATIONS, PARSE_STATUSES))
+def test_declared_parsing_error_is_a_problem_document(world, operation, status):
+    _produce(world, operation, status)
+
+
+def test_every_declared_error_is_one_of_the_tested_kinds():
+    kinds = PARSE_STATUSES | STORED_STATUSES | ELSEWHERE
+    assert {status for op in OPERATIONS for status in op.errors} <= kinds
