@@ -1,4 +1,5 @@
-"""Breaking changes between two OpenAPI 3.1 documents, allowed only with a major version bump."""
+"""Breaking changes between two OpenAPI 3.1 documents, allowed only with a major version bump;
+new operations, only with at least a minor one (semantic versioning)."""
 
 import json
 import sys
@@ -8,8 +9,9 @@ from pathlib import Path
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 HOW_TO_PROCEED = (
     "Restore compatibility, or bump the major number of API_SETTINGS['API_VERSION'] in "
-    "service/config.py and regenerate openapi/openapi.json. After each release, copy "
-    "openapi/openapi.json to openapi/released/openapi.json."
+    "service/config.py (the minor number for new operations) and regenerate "
+    "openapi/openapi.json. After each release, copy openapi/openapi.json to "
+    "openapi/released/openapi.json."
 )
 
 
@@ -212,14 +214,34 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
     return list(dict.fromkeys(findings))
 
 
+def added_operations(old: dict, new: dict) -> list[str]:
+    old_operations = operations(old)
+    return [
+        f"added operation {method} {path} ({operation.get('operationId', '-')})"
+        for (method, path), operation in operations(new).items()
+        if (method, path) not in old_operations
+    ]
+
+
 def major_version(spec: dict) -> int:
     return int(spec["info"]["version"].split(".")[0])
 
 
+def minor_version(spec: dict) -> tuple[int, int]:
+    major, minor, *_ = spec["info"]["version"].split(".")
+    return int(major), int(minor)
+
+
 def gate(old: dict, new: dict) -> tuple[bool, list[str]]:
-    """(passes, findings): breaking findings pass only when the major version went up."""
+    """(passes, findings): breaking findings pass only when the major version went up, new
+    operations only when the major or minor version did."""
     findings = breaking_changes(old, new)
-    return (not findings or major_version(new) > major_version(old)), findings
+    if findings:
+        return major_version(new) > major_version(old), findings
+    added = added_operations(old, new)
+    if added and minor_version(new) <= minor_version(old):
+        return False, [f"{addition} without a minor version bump" for addition in added]
+    return True, []
 
 
 def main(argv: list[str]) -> int:
@@ -236,7 +258,7 @@ def main(argv: list[str]) -> int:
     elif passes:
         print(f"{len(findings)} breaking change(s) allowed by the major version bump ({versions})")
     else:
-        print(f"{len(findings)} breaking change(s) without a major version bump ({versions}).")
+        print(f"{len(findings)} change(s) without the version bump they need ({versions}).")
         print(HOW_TO_PROCEED)
     return 0 if passes else 1
 

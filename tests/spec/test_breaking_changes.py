@@ -302,6 +302,26 @@ def test_breaking_edit_with_minor_bump_fails(released, spec):
     )
 
 
+def _add_operation(spec: dict) -> None:
+    spec["paths"]["/api/v1/widgets"] = {
+        "get": {"operationId": "listWidgets", "responses": {"200": {"description": "OK"}}}
+    }
+
+
+def test_new_operation_without_a_minor_bump_fails(released, spec):
+    _add_operation(spec)
+    assert gate(released, spec) == (
+        False,
+        ["added operation GET /api/v1/widgets (listWidgets) without a minor version bump"],
+    )
+
+
+def test_new_operation_with_a_minor_bump_passes(released, spec):
+    _add_operation(spec)
+    spec["info"]["version"] = "1.1.0"
+    assert gate(released, spec) == (True, [])
+
+
 def test_cli_fails_and_says_how_to_proceed(tmp_path, capsys, spec):
     remove_operation(spec)
     edited = tmp_path / "openapi.json"
