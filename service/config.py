@@ -116,7 +116,7 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
 
 API_SETTINGS: dict[str, Any] = {
     "API_TITLE": "Contract API",
-    "API_VERSION": "1.0.0",
+    "API_VERSION": "1.1.0",
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",

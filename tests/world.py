@@ -1,11 +1,11 @@
 """The cast the generic suites act with, signed up through the real routes once per module.
 
-olivia owns things and shares each new resource with rita (reader) and eddie (editor); sven
-is a stranger; root is an administrator. Each kind of thing a path can name has a builder
-here (`SUBJECTS`, by the path parameter that names it): a suite asks for a thing of that
-kind that olivia may act on, private or public, shared with the others or made afresh for a
-request that will change it. A path parameter without a builder fails the suites that meet
-it (tests/contract/test_generic_suites.py).
+olivia owns things and shares each new resource with rita (reader) and eddie (editor); rita
+comments on them; sven is a stranger; root is an administrator. Each kind of thing a path
+can name has a builder here (`SUBJECTS`, by the path parameter that names it): a suite asks
+for a thing of that kind, private or public, shared or made afresh for a request that will
+change it, and who may do anything with it (its `actor`). A path parameter without a
+builder fails the suites that meet it (tests/contract/test_generic_suites.py).
 """
 
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD, _empty_all_tables, log_in, make_caller
 
 OWNER, READER, EDITOR, STRANGER, ADMIN = "olivia", "rita", "eddie", "sven", "root"
 GRANTS = {READER: "reader", EDITOR: "editor"}
+COMMENTER = READER
 ALL_SCOPES = frozenset({"resources:read", "resources:write", "profile"})
 FORGED = {"Authorization": "Bearer forged-Zm9yZ2VkLXRva2VuLXNlY3JldA"}
 
@@ -26,6 +27,7 @@ class Subject:
 
     build: Callable[["World", str, bool], str]
     missing: str
+    actor: str
     # Whether the thing is private or public, and so how it is seen, matters.
     has_visibility: bool = True
 
@@ -34,14 +36,19 @@ def _resource(world: "World", visibility: str, fresh: bool) -> str:
     return str(world.resource(visibility, fresh)["id"])
 
 
+def _comment(world: "World", visibility: str, fresh: bool) -> str:
+    return str(world.comment(visibility, fresh)["id"])
+
+
 def _account(world: "World", visibility: str, fresh: bool) -> str:
     # An account anyone may see; a grant route's user is the reader of every new resource.
     return world.account() if fresh else READER
 
 
 SUBJECTS: dict[str, Subject] = {
-    "resource_id": Subject(_resource, "999999999"),
-    "username": Subject(_account, "nobody", has_visibility=False),
+    "resource_id": Subject(_resource, "999999999", actor=OWNER),
+    "comment_id": Subject(_comment, "999999999", actor=COMMENTER),
+    "username": Subject(_account, "nobody", actor=ADMIN, has_visibility=False),
 }
 
 
@@ -101,6 +108,31 @@ class World:
                 return resource
             self._shared[key] = resource
         return self._shared[key]
+
+    def comment(self, visibility: str = "private", fresh: bool = False) -> dict:
+        """rita's comment on olivia's shared resource."""
+        key = ("comment", visibility)
+        if fresh or key not in self._shared:
+            resource = self.resource(visibility)
+            response = self.client.post(
+                f"/api/v1/resources/{resource['id']}/comments",
+                json={"body": "First!"},
+                headers=self.headers[COMMENTER],
+            )
+            assert response.status_code == 201, response.get_data(as_text=True)
+            if fresh:
+                return response.get_json()
+            self._shared[key] = response.get_json()
+        return self._shared[key]
+
+    def actor_headers(self, operation) -> dict:
+        """Credentials that may do anything the operation does: the administrator's on an
+        administrators' route, else those of the actor of the first thing its path names."""
+        if operation.authentication is None:
+            return {}
+        if operation.admin_only or not operation.accesses:
+            return self.token(ADMIN if operation.admin_only else OWNER)
+        return self.token(SUBJECTS[operation.accesses[0][0].parameter].actor)
 
     def path_values(self, operation, visibility: str = "private", fresh=frozenset()) -> dict:
         """A value for each of the operation's path parameters: a thing of its own for each

@@ -1,8 +1,9 @@
 """SQLAlchemy models; Alembic migrations create their tables."""
 
+from service.models.comment import Comment
 from service.models.grant import Grant
 from service.models.resource import Resource
 from service.models.token import Token
 from service.models.user import User
 
-__all__ = ["Grant", "Resource", "Token", "User"]
+__all__ = ["Comment", "Grant", "Resource", "Token", "User"]

@@ -87,7 +87,7 @@ class Me(MethodView):
     @blp.conflicts
     @blp.doc(operationId="deleteCurrentUser")
     def delete(self):
-        """Delete your account, with its tokens, resources and grants"""
+        """Delete your account, with its tokens, resources, grants and comments"""
         user_data.delete_user(current_user())
         db.session.commit()
 

@@ -38,6 +38,9 @@ class BadInputWorld(World):
 
     def __post_init__(self):
         super().__post_init__()
+        for operation in OPERATIONS:  # every shared thing and token, before the snapshot
+            self.path_values(operation)
+            self.actor_headers(operation)
         self.stored = self.snapshot()
 
     def snapshot(self) -> dict:
@@ -55,7 +58,7 @@ def world(app):
 
 
 def _headers(world: World, operation: Operation) -> dict:
-    return dict(world.token(OWNER)) if operation.authentication is not None else {}
+    return dict(world.actor_headers(operation))
 
 
 def _takes_a_resource(operation: Operation) -> bool:

@@ -44,15 +44,8 @@ class Request:
 Recipe = Callable[[World, Operation], Request]
 
 
-def _allowed_headers(world: World, operation: Operation) -> dict:
-    """Credentials the operation accepts in full: the administrator's for admin routes."""
-    if operation.authentication is None:
-        return {}
-    return world.token(ADMIN) if operation.admin_only else world.token(OWNER)
-
-
 def _body(world: World, operation: Operation, body: dict) -> Request:
-    headers = _allowed_headers(world, operation)
+    headers = world.actor_headers(operation)
     return Request(operation.url(world.path_values(operation)), {**body, "headers": headers})
 
 
@@ -85,7 +78,7 @@ def derived_recipe(operation: Operation, status: int) -> Recipe | None:
     if status == 422 and _invalid_query(operation):
         return lambda w, op: Request(
             f"{op.url(w.path_values(op))}?{_invalid_query(op)}",
-            {"headers": _allowed_headers(w, op)},
+            {"headers": w.actor_headers(op)},
         )
     if status == 401 and operation.authentication is not None:
         headers = BAD_TOKEN if operation.anonymous_allowed else {}
@@ -101,17 +94,17 @@ def derived_recipe(operation: Operation, status: int) -> Recipe | None:
         parameter = operation.accesses[0][0].parameter
         return lambda w, op: Request(
             op.url({**w.path_values(op), parameter: SUBJECTS[parameter].missing}),
-            {"headers": _allowed_headers(w, op), **_change(w, op)},
+            {"headers": w.actor_headers(op), **_change(w, op)},
         )
     if status == 412 and operation.versioned_write:
         return lambda w, op: Request(
             op.url(w.path_values(op)),
-            {"headers": {**_allowed_headers(w, op), "If-Match": STALE}, **_change(w, op)},
+            {"headers": {**w.actor_headers(op), "If-Match": STALE}, **_change(w, op)},
         )
     if status == 409 and operation.versioned_write:
         return lambda w, op: Request(
             op.url(w.path_values(op)),
-            {"headers": _allowed_headers(w, op), **_change(w, op)},
+            {"headers": w.actor_headers(op), **_change(w, op)},
             race=True,
         )
     return None

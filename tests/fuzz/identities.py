@@ -34,9 +34,10 @@ def users() -> dict[str, str]:
 
 
 def seed_shared_resource(send) -> None:
-    """Two resources of alice's, both shared with sam as reader: what the path examples
-    name (grants: resource 1 and sam; resources: 2), so that those examples work against a
-    fresh server whatever order they run in.
+    """Two resources of alice's, both shared with sam as reader, and a comment of alice's on
+    the second: what the path examples name (grants: resource 1 and sam; resources: 2;
+    comments: 1), so that those examples work against a fresh server whatever order they
+    run in.
 
     `send(method, path, body, headers)` returns (status, JSON body).
     """
@@ -50,3 +51,5 @@ def seed_shared_resource(send) -> None:
         grant = f"/api/v1/resources/{expected_id}/grants/{example_user()['username']}"
         status, body = send("PUT", grant, {"role": "reader"}, headers)
         assert status == 200, (status, body)
+    status, comment = send("POST", "/api/v1/resources/2/comments", {"body": "Noted."}, headers)
+    assert (status, comment["id"]) == (201, 1), (status, comment)

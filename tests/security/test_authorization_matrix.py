@@ -26,6 +26,7 @@ from tests.operations import Operation, example_body, operations, plain_app
 from tests.world import (
     ADMIN,
     ALL_SCOPES,
+    COMMENTER,
     EDITOR,
     FORGED,
     GRANTS,
@@ -44,6 +45,9 @@ MAY = {
     ("Resource", "edit"): {"owner", "editor"},
     ("Resource", "delete"): {"owner"},
     ("Resource", "share"): {"owner"},
+    ("Comment", "read"): SEES_RESOURCE | {"author"},
+    ("Comment", "edit"): {"author"},
+    ("Comment", "delete"): {"author", "owner"},
     ("User", "read"): {"public", "admin"},
     ("User", "delete"): {"admin"},
 }
@@ -82,14 +86,20 @@ SELF_CALLERS |= {"read_only_token"}
 
 
 def roles(kind: Kind, noun: str, visibility: str) -> set[str]:
-    """The caller's roles on olivia's thing, as DESIGN.md §3 defines them."""
+    """The caller's roles on olivia's thing (a comment: rita's, on olivia's resource), as
+    DESIGN.md §3 defines them."""
     if noun == "User":
         return {"public", "admin"} if kind.admin else {"public"}
     if kind.user == OWNER:
-        return {"owner"}
-    if kind.user in GRANTS:
-        return {GRANTS[kind.user]}
-    return {"public"} if visibility == "public" else set()
+        held = {"owner"}
+    elif kind.user in GRANTS:
+        held = {GRANTS[kind.user]}
+    else:
+        held = {"public"} if visibility == "public" else set()
+    # A comment is seen with its resource; its author may do more with it.
+    if noun == "Comment" and held and kind.user == COMMENTER:
+        held.add("author")
+    return held
 
 
 def expected(operation: Operation, kind: Kind, visibility: str) -> tuple[int, str]:
