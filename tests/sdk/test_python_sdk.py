@@ -262,3 +262,38 @@ def test_delete_resource_then_get_not_found(sdk, alice, resource):
     deleted = delete_resource.sync_detailed(resource.id, client=alice.client)
     assert (deleted.status_code, deleted.content) == (204, b"")
     problem(sdk, read(sdk, alice, resource.id), 404)
+
+
+def test_comment_on_a_resource_then_change_it(sdk, alice, resource):
+    comments = sdk.api.comments
+    body = sdk.models.CommentCreate(body="Looks right.")
+    response = comments.create_comment.sync_detailed(resource.id, client=alice.client, body=body)
+    written = answered(response, 201, sdk.models.Comment)
+    assert (written.author, written.resource_id, written.version) == (
+        alice.username,
+        resource.id,
+        1,
+    )
+    listed = comments.list_comments.sync_detailed(resource.id, client=alice.client)
+    assert [c.id for c in answered(listed, 200, list)] == [written.id]
+    change = sdk.models.CommentUpdate(body="Looks right to me.")
+    etag = response.headers["ETag"]
+    changed = comments.update_comment.sync_detailed(
+        written.id, client=alice.client, body=change, if_match=etag
+    )
+    assert answered(changed, 200, sdk.models.Comment).version == 2
+    stale = comments.update_comment.sync_detailed(
+        written.id, client=alice.client, body=change, if_match=etag
+    )
+    problem(sdk, stale, 412)
+
+
+def test_comment_of_a_private_resource_of_another_user_not_found(sdk, alice, bob, resource):
+    comments = sdk.api.comments
+    body = sdk.models.CommentCreate(body="Mine.")
+    written = answered(
+        comments.create_comment.sync_detailed(resource.id, client=alice.client, body=body),
+        201,
+        sdk.models.Comment,
+    )
+    problem(sdk, comments.get_comment.sync_detailed(written.id, client=bob.client), 404)

@@ -1,5 +1,6 @@
 // A typed client of the API: openapi-fetch over the types openapi-typescript generates
-// (schema.d.ts). Signs up, logs in, creates a resource, reads it back and reads a missing one;
+// (schema.d.ts). Signs up, logs in, creates a resource, reads it back, comments on it and
+// reads a missing one;
 // prints a JSON summary and exits 1 if any answer is not what the contract promises.
 //
 //   node out/client.js [base URL] [username]    (or API_BASE_URL, API_USERNAME)
@@ -46,6 +47,15 @@ check("read status", read.response.status, 200);
 check("read name", read.data?.name, "Notes");
 check("read owner", read.data?.owner, username);
 
+const commented = await api.POST("/api/v1/resources/{resource_id}/comments", {
+  headers,
+  params: { path: { resource_id: resourceId } },
+  body: { body: "Looks right." },
+});
+check("comment status", commented.response.status, 201);
+check("comment author", commented.data?.author, username);
+check("comment ETag", commented.response.headers.get("ETag"), '"v1"');
+
 const missing = await api.GET("/api/v1/resources/{resource_id}", {
   headers,
   params: { path: { resource_id: missingId } },
@@ -59,6 +69,7 @@ console.log(
   JSON.stringify({
     created: { status: created.response.status, id: created.data?.id, version: created.data?.version },
     read: { status: read.response.status, name: read.data?.name },
+    comment: { status: commented.response.status, id: commented.data?.id },
     missing: { status: missing.response.status, problem },
     mismatches,
   }),
