@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak
+.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,17 @@ run: migrate
 	@echo "API docs: http://127.0.0.1:8000/docs (ReDoc: /redoc, spec: /openapi.json)"
 	exec $(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
 
+# pytest-xdist: one worker per core (at most four); each test file runs in one worker, so
+# the worlds a file builds once serve all of its tests.
+PYTEST_PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
+
 ## Lint, then the whole test suite.
 test: $(INSTALLED) $(NODE_MODULES) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+## The inner loop: every test that needs no server, browser or external tool, on SQLite only.
+test-quick: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not postgresql"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

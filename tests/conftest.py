@@ -17,6 +17,18 @@ from tests.services import service_missing
 
 pytest_plugins = ["tests.plugins.contract"]
 
+
+def pytest_collection_modifyitems(items):
+    # On pytest 9.2, schemathesis 4.32 gives the test of every operation the same node id
+    # (only its name carries the operation); pytest-xdist tells tests apart by node id, and
+    # would run one of them. The operation becomes the id's parameter, as pytest's own
+    # parametrize would make it.
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label is not None and item._id.params is None:
+            item._id = item._id.with_params(label)
+
+
 POSTGRES_URL = normalize_database_url(
     os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 )

@@ -26,6 +26,8 @@ from service.logs import JsonAccessLogger
 from tests.fuzz.live import SERVER_ENV, _run, _wait_until_up, free_port
 from tests.test_health import _sample
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORKERS = 2

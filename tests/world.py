@@ -71,6 +71,10 @@ class World:
         assert result.exit_code == 0, result.output
         self.headers[ADMIN] = self.token(ADMIN)
 
+    def clear(self) -> None:
+        """Leave the database as the next module expects it: empty."""
+        _empty_all_tables(self.app)
+
     def token(self, username: str, scope: str | None = None) -> dict:
         """Headers with a token of this user (all scopes, or these), logged in once."""
         key = (username, scope)

@@ -54,7 +54,9 @@ class BadInputWorld(World):
 
 @pytest.fixture(scope="module")
 def world(app):
-    return BadInputWorld(app)
+    world = BadInputWorld(app)
+    yield world
+    world.clear()
 
 
 def _headers(world: World, operation: Operation) -> dict:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RESOURCES = "/api/v1/resources"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.assertions import SPEC_PATH
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 METHODS = {"get", "put", "post", "patch", "delete"}
 
 

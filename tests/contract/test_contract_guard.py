@@ -2,6 +2,8 @@
 status-coverage report, and by schemathesis (the mutation tests of the contract checks)."""
 
 import json
+from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
@@ -11,6 +13,7 @@ from schemathesis.core.failures import FailureGroup
 from service.contract_guard import response_checked
 from tests.assertions import SPEC_PATH
 from tests.conftest import TEST_SETTINGS, make_caller, migrated_app
+from tests.plugins import contract as contract_plugin
 from tests.plugins.contract import count_conforming, coverage_report
 
 
@@ -165,3 +168,14 @@ def test_schemathesis_reports_a_201_answered_as_200(mutable_app, contract_violat
     codes = {failure.code for failure in failures.value.exceptions}
     assert "ST103" in codes, failures.value  # undocumented status code
     contract_violations.clear()
+
+
+def test_counts_of_parallel_workers_are_added_up(monkeypatch):
+    # Under pytest-xdist each worker hands its counts to the controller as it finishes.
+    counts = Counter({("getUser", "200"): 1})
+    monkeypatch.setattr(contract_plugin, "produced", counts)
+    worker = SimpleNamespace(
+        workeroutput={"produced": [("getUser", "200", 2), ("getUser", "404", 1)]}
+    )
+    contract_plugin.pytest_testnodedown(worker, None)
+    assert counts == {("getUser", "200"): 3, ("getUser", "404"): 1}

@@ -180,7 +180,9 @@ def test_every_declared_error_has_a_recipe():
 
 @pytest.fixture(scope="module")
 def world(app):
-    return World(app)
+    world = World(app)
+    yield world
+    world.clear()
 
 
 def _produce(world: World, operation: Operation, status: int) -> None:

@@ -18,6 +18,8 @@ from service.models import Resource, Token, User
 from tests.conftest import TEST_SETTINGS, migrated_app
 from tests.fuzz import hooks, identities
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 ADMIN_OPERATIONS = ["listUsers", "deleteUser"]
 # The in-process transport hands over the raw bytes, without the content decoding every
 # HTTP client does; over HTTP (test_schemathesis_http.py) compression is fuzzed too.

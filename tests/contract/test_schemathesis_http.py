@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import throwaway_postgres_database
 from tests.fuzz import live
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 # Short enough for every CI run (about 30 s); `make fuzz` runs the long version with fresh
 # seeds. A fixed seed here makes a red CI run reproducible.
 MAX_EXAMPLES = 50

@@ -14,6 +14,8 @@ import pytest
 
 from tests.services import service_missing
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "openapi/openapi.json"
 NODE_BIN = ROOT / "node_modules" / ".bin"

@@ -9,6 +9,8 @@ from service.database import db
 from tests.assertions import assert_problem
 from tests.conftest import TEST_SETTINGS
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 
 @pytest.mark.postgresql
 def test_connection_killed_before_teardown_is_discarded_not_raised(database_url, caplog):

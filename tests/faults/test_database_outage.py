@@ -12,6 +12,8 @@ from tests.faults.servers import throwaway_cluster
 from tests.fuzz import live
 from tests.http_client import Answer, bearer, call
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 # Every answer, even one made while the server goes away, within this many seconds
 # (the pool and connect timeouts are 5 s each).
 MAX_ANSWER_SECONDS = 10

@@ -13,6 +13,8 @@ from service.unavailable import DETAIL
 from tests.assertions import assert_json, assert_problem
 from tests.conftest import TEST_SETTINGS, make_caller
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 STATEMENT_TIMEOUT_MS = 200
 
 

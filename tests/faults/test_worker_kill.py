@@ -6,10 +6,14 @@ import signal
 import threading
 import time
 
+import pytest
+
 from tests.conftest import PASSWORD
 from tests.faults.servers import gunicorn_master, workers
 from tests.fuzz import live
 from tests.http_client import Answer, call
+
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
 WORKERS = 2
 THREADS = 8

@@ -7,6 +7,9 @@ that no test produced fails the run (the status-coverage gate).
 
 Every response body is also scanned for secrets: a password hash, a `password_hash` or
 `token_hash` key, or the SHA-256 of any token the suite was issued fails the test that got it.
+
+Under pytest-xdist each worker counts what its tests produced and hands the counts to the
+controller when it finishes; the controller adds them up and applies the gate.
 """
 
 import gzip
@@ -194,10 +197,26 @@ def _ran_whole_suite(session: pytest.Session) -> bool:
     config = session.config
     tests_dir = ROOT / "tests"
     whole_paths = all(Path(arg).resolve() == tests_dir for arg in config.args)
-    return whole_paths and not _deselected and not config.option.collectonly
+    # Under xdist the workers deselect; the controller sees what was asked for.
+    narrowed = _deselected or config.option.keyword or config.option.markexpr
+    return whole_paths and not narrowed and not config.option.collectonly
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """(xdist controller) A worker finished: add what its tests produced to the counts."""
+    for operation, status, count in node.workeroutput.get("produced", []):
+        produced[(operation, status)] += count
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _is_xdist_worker(session.config):
+        session.config.workeroutput["produced"] = [(*pair, n) for pair, n in produced.items()]
+        return
     if not produced:
         return
     report = coverage_report(json.loads(SPEC_PATH.read_text()), produced)

@@ -16,6 +16,8 @@ from tests.fuzz import live
 from tests.http_client import bearer, call
 from tests.test_limits import _redis_url
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 REPEATS = 20
 WORKERS = 8
 

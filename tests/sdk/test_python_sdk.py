@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.sdk import generate
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 MISSING_ID = 999_999
 # The operations whose modules need generate.import_missing_unset (upstream #1451).
 NEED_UNSET_IMPORT = ["create_token", "create_user", "legacy_sign_up", "legacy_user_details"]

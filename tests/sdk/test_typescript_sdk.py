@@ -12,6 +12,8 @@ import pytest
 from tests.sdk import generate
 from tests.services import service_missing
 
+pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
+
 NODE_TOOLS = [generate.NODE_BIN / "openapi-typescript", generate.NODE_BIN / "tsc"]
 OPENAPI_FETCH = generate.ROOT / "node_modules" / "openapi-fetch"
 # A resource named by a number: the kind of call the generated types exist to refuse.

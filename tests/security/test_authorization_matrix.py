@@ -207,7 +207,9 @@ class MatrixWorld(World):
 
 @pytest.fixture(scope="module")
 def world(app):
-    return MatrixWorld(app)
+    world = MatrixWorld(app)
+    yield world
+    world.clear()
 
 
 def _without_ids(body: dict, *ids) -> str:
