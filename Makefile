@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak
+.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ bench-inprocess: $(INSTALLED)
 soak: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.soak
+
+## Reads under a flood of sign-ups and log-ins from many client addresses, each at the account
+## limit: p99 against the quiet p99 (goal <= 3x). Writes bench/results/flood.md (FLOOD_*
+## settings in bench/flood.py). Needs PostgreSQL and Redis on 127.0.0.1.
+flood: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.flood
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)

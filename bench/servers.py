@@ -24,6 +24,7 @@ PRODUCT_ENV = {
     "SERVICE_ENV": "production",
     "SERVICE_SECRET_KEY": "bench-only-secret-not-used-elsewhere",
     "SERVICE_CORS_ORIGINS": "https://app.example.com",
+    "SERVICE_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SERVICE_RATE_LIMITS": "0",
     "SERVICE_CONTRACT_GUARD": "0",
 }
@@ -158,10 +159,11 @@ def _port_open(port: int) -> bool:
 
 def start(contender: Contender, workers: int, env: dict[str, str], log_dir: Path) -> Server:
     port = free_port()
-    server_env = {**os.environ, **env, **contender.env}
+    server_env = {**os.environ, **contender.env}
     if contender.role == "product":
         server_env |= {**PRODUCT_ENV, "SERVICE_BIND": f"127.0.0.1:{port}"}
         server_env["SERVICE_WORKERS"] = str(workers)
+    server_env |= env  # the caller's settings win over the benchmark's defaults
     log_path = log_dir / f"{contender.name}.log"
     # A file, not a pipe: the product's access log would fill a pipe nobody reads.
     with open(log_path, "w") as log:
