@@ -12,7 +12,7 @@ from flask.sessions import SessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from service import database, limits, metrics, unavailable, web
+from service import database, limits, metrics, problems, unavailable, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
 from service.converters import (
     AsciiIntegerConverter,
@@ -43,6 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["username"] = UsernameConverter
     app.url_map.converters["int"] = AsciiIntegerConverter
+    # `//` in a path is not `/`: Werkzeug would redirect, as an HTML page, to a URL built
+    # from the request's Host.
+    app.url_map.merge_slashes = False
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     api.init_app(app)
@@ -56,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _register_request_id(app)
     app.before_request(_declare_safe_methods_read_only)
+    problems.init_app(app)
     unavailable.init_app(app)
     limits.init_app(app)
     metrics.init_app(app)

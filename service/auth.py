@@ -12,6 +12,7 @@ from flask_smorest import abort
 from service.data import tokens as token_data
 from service.data.tokens import Caller
 from service.database import db
+from service.hashing import hashing_slot
 from service.logs import USER_ID_ENVIRON
 from service.models import Token, User
 
@@ -36,22 +37,24 @@ def password_hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
-    return password_hasher().hash(password)
+    with hashing_slot():
+        return password_hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     """Verify a password; an unknown user costs the same time as a wrong password."""
     hasher = password_hasher()
     stored = user.password_hash if user else current_app.extensions["dummy_password_hash"]
-    try:
-        hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if user is None:
-        return False
-    if hasher.check_needs_rehash(user.password_hash):
-        # The cost settings changed since this hash was made: upgrade it now.
-        user.password_hash = hasher.hash(password)
+    with hashing_slot():
+        try:
+            hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if user is None:
+            return False
+        if hasher.check_needs_rehash(user.password_hash):
+            # The cost settings changed since this hash was made: upgrade it now.
+            user.password_hash = hasher.hash(password)
     return True
 
 

@@ -92,11 +92,24 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         "RATELIMIT_ENABLED": _bool(environ, "SERVICE_RATE_LIMITS", True),
         "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_DEFAULT": environ.get("SERVICE_RATE_LIMIT", "300 per minute"),
-        "LOGIN_RATE_LIMIT": environ.get("SERVICE_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Per client address, shared by the routes that hash a password (sign-up, log-in,
+        # password change) or tell whether a name or an email address is taken.
+        "ACCOUNT_RATE_LIMIT": environ.get("SERVICE_ACCOUNT_RATE_LIMIT", "10 per minute"),
+        # In production the limits must be shared by every process (REDIS_URL), unless the
+        # operator chooses limits counted by each process on its own.
+        "RATE_LIMITS_PER_PROCESS": _bool(environ, "SERVICE_RATE_LIMITS_PER_PROCESS", False),
         # Keeps the counts of deployments that share one Redis apart.
         "RATELIMIT_KEY_PREFIX": environ.get("SERVICE_RATE_LIMIT_PREFIX", "contract-api"),
         # Check every response against the spec (tests, staging); costs ~1 ms per response.
         "CONTRACT_GUARD": _bool(environ, "SERVICE_CONTRACT_GUARD", False),
+        # At most this many argon2 computations at once on this machine (0: no bound), so
+        # that a flood of sign-ups and log-ins cannot take every core from the reads; a
+        # request that finds none free within the wait answers 503.
+        "HASHING_SLOTS": _int(environ, "SERVICE_HASHING_SLOTS", max(1, (os.cpu_count() or 2) // 2)),
+        "HASHING_WAIT_MS": _int(environ, "SERVICE_HASHING_WAIT_MS", 250),
+        # The Host names this server answers for (Flask's TRUSTED_HOSTS; a leading dot takes
+        # every subdomain); any other answers 400. Required in production.
+        "TRUSTED_HOSTS": _list(environ, "SERVICE_ALLOWED_HOSTS", "") or None,
         # argon2id cost; the defaults are RFC 9106's low-memory profile.
         "ARGON2_TIME_COST": _int(environ, "SERVICE_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_KIB": _int(environ, "SERVICE_ARGON2_MEMORY_KIB", 64 * 1024),
@@ -112,6 +125,15 @@ def check_production_safety(config: Mapping[str, Any]) -> None:
         raise ConfigError("SERVICE_SECRET_KEY must be set to a private value in production")
     if "*" in config["CORS_ALLOWED_ORIGINS"]:
         raise ConfigError("SERVICE_CORS_ORIGINS must list the allowed origins in production")
+    if not config["TRUSTED_HOSTS"]:
+        raise ConfigError("SERVICE_ALLOWED_HOSTS must list the host names served in production")
+    per_process = config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    if config["RATELIMIT_ENABLED"] and per_process and not config["RATE_LIMITS_PER_PROCESS"]:
+        # Each worker would count on its own: five workers allow five times the limit.
+        raise ConfigError(
+            "Rate limits in production need REDIS_URL (limits shared by every process), "
+            "or SERVICE_RATE_LIMITS_PER_PROCESS=1 to accept limits counted per process"
+        )
 
 
 API_SETTINGS: dict[str, Any] = {
@@ -126,13 +148,9 @@ API_SETTINGS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "persistAuthorization": False},
     "OPENAPI_REDOC_PATH": "redoc",
     "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
-    # flask-limiter: IETF RateLimit-* names, Retry-After in seconds, and fail open (logged)
-    # when Redis is unreachable rather than refusing every request.
-    "RATELIMIT_HEADERS_ENABLED": True,
-    "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
-    "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
-    "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
-    "RATELIMIT_HEADER_RETRY_AFTER_VALUE": "delta-seconds",
+    # flask-limiter: fail open (logged) when Redis is unreachable rather than refusing every
+    # request; its headers are service/limits.py's own.
+    "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_SWALLOW_ERRORS": True,
     # flask-compress: brotli or gzip for JSON and the documentation assets.
     "COMPRESS_ALGORITHM": ["br", "gzip"],

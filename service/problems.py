@@ -3,10 +3,25 @@
 import json
 from http import HTTPStatus
 
-from flask import Response, g, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, request
+from gunicorn.http.errors import NoMoreData, ParseException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# What gunicorn raises while the app reads a body it cannot read as framed: a chunk size that
+# is not hexadecimal, a chunk without its terminator, a body shorter than its Content-Length.
+BODY_FRAMING_ERRORS = (ParseException, NoMoreData)
+
+
+def init_app(app: Flask) -> None:
+    for error in BODY_FRAMING_ERRORS:
+        app.register_error_handler(error, _unreadable_body)
+
+
+def _unreadable_body(error: Exception) -> Response:
+    return problem_response(
+        BadRequest("The request body could not be read: its framing is broken.")
+    )
 
 
 def _field_errors(data: dict) -> dict | None:
@@ -22,6 +37,13 @@ def _field_errors(data: dict) -> dict | None:
     return messages
 
 
+def _detail(error: HTTPException, status: int) -> str:
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"The request body is larger than the {limit} bytes this API accepts."
+    return error.description or HTTPStatus(status).description
+
+
 def problem_response(error: HTTPException) -> Response:
     """Render any HTTPException, Werkzeug's own and unexpected 500s included."""
     status = error.code or 500
@@ -31,7 +53,7 @@ def problem_response(error: HTTPException) -> Response:
         "title": HTTPStatus(status).phrase,
         "status": status,
         # Werkzeug's descriptions are fixed, generic sentences: never a stack trace.
-        "detail": data.get("message") or error.description or HTTPStatus(status).description,
+        "detail": data.get("message") or _detail(error, status),
         "instance": request.path,
         "request_id": g.get("request_id", ""),
     }

@@ -44,6 +44,8 @@ TEST_SETTINGS = {
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_KIB": 19456,
     "ARGON2_PARALLELISM": 1,
+    # Parallel test processes hash at once; tests/test_hashing.py sets its own bound.
+    "HASHING_SLOTS": 0,
 }
 
 

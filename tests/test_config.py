@@ -15,15 +15,48 @@ def test_production_refuses_default_secret():
         create_app({"SERVICE_ENV": "production"})
 
 
+PRODUCTION = {
+    "SERVICE_ENV": "production",
+    "SECRET_KEY": "a-long-private-value",
+    "TRUSTED_HOSTS": ["api.example.com"],
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+}
+
+
 def test_production_starts_with_a_real_secret(tmp_path):
-    app = create_app(
-        {
-            "SERVICE_ENV": "production",
-            "SECRET_KEY": "a-long-private-value",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3",
-        }
-    )
+    app = create_app({**PRODUCTION, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
     assert app.config["SERVICE_ENV"] == "production"
+
+
+def test_production_refuses_to_start_without_its_host_names(tmp_path):
+    with pytest.raises(ConfigError, match="SERVICE_ALLOWED_HOSTS"):
+        create_app({**PRODUCTION, "TRUSTED_HOSTS": None})
+
+
+def test_production_refuses_rate_limits_counted_per_process(tmp_path):
+    # Five workers each counting on their own allow five times the documented limit.
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        create_app({**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
+
+
+def test_production_takes_per_process_limits_when_the_operator_says_so(tmp_path):
+    settings = {**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://", "RATE_LIMITS_PER_PROCESS": True}
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_without_rate_limits_needs_no_shared_store(tmp_path):
+    settings = {**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": False}
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
+    assert app.config["RATELIMIT_ENABLED"] is False
+
+
+def test_allowed_hosts_setting(tmp_path):
+    settings = settings_from_env(
+        {"SERVICE_ALLOWED_HOSTS": "api.example.com, .example.org"}, str(tmp_path)
+    )
+    assert settings["TRUSTED_HOSTS"] == ["api.example.com", ".example.org"]
+    assert settings_from_env({}, str(tmp_path))["TRUSTED_HOSTS"] is None
 
 
 def test_settings_read_from_environment(tmp_path):

@@ -1,8 +1,10 @@
 """Werkzeug's own errors and unexpected exceptions are problem documents too."""
 
+import io
 import logging
 
 import pytest
+from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkSize, NoMoreData
 
 from tests.assertions import assert_problem
 from tests.conftest import TEST_SETTINGS, migrated_app
@@ -89,3 +91,44 @@ def test_unpaired_surrogate_in_body_bad_request(client, path, body):
 )
 def test_path_username_no_account_could_have_not_found(client, method, path):
     assert_problem(client.open(path, method=method), 404)
+
+
+class BrokenlyFramedBody(io.RawIOBase):
+    """A request body as gunicorn reads it when the client's chunk framing is broken."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [InvalidChunkSize(b"zz"), ChunkMissingTerminator(b"xx"), NoMoreData(b"")],
+    ids=lambda error: type(error).__name__,
+)
+@pytest.mark.parametrize("path", ["/api/v1/users", "/api/v1/resources"])
+def test_body_with_broken_framing_bad_request(client, owner, error, path):
+    environ = {
+        "wsgi.input": io.BufferedReader(BrokenlyFramedBody(error)),
+        "wsgi.input_terminated": True,
+        "CONTENT_TYPE": "application/json",
+    }
+    response = client.post(path, headers=owner.headers, environ_overrides=environ)
+    # A body shorter than announced is Werkzeug's own 400 (the client went away).
+    assert_problem(response, 400)
+
+
+def test_body_over_limit_says_the_limit_in_bytes(client):
+    response = client.post("/api/v1/users", data=b"x" * 70_000, content_type="application/json")
+    assert "65536 bytes" in assert_problem(response, 413)["detail"]
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1e3", "9" * 30])
+def test_id_that_is_not_a_positive_integer_says_so(client, value):
+    problem = assert_problem(client.get(f"/api/v1/resources/{value}"), 404)
+    assert "positive integer" in problem["detail"]

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -198,3 +199,25 @@ def test_access_line_of_an_error_gunicorn_answered_itself(caplog):
     with caplog.at_level(logging.INFO, logger="test.access"):
         JsonAccessLogger.access(logger, response, None, environ, timedelta(milliseconds=3))
     assert caplog.records[-1].status == 500
+
+
+def _raw_exchange(server: Server, request: bytes) -> bytes:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users", "/api/v1/tokens", "/userSignUp"])
+def test_broken_chunk_framing_is_a_problem_document_not_a_500(server, path):
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+    ).encode()
+    head, _, body = _raw_exchange(server, request).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), head
+    assert b"Content-Type: application/problem+json" in head, head
+    assert json.loads(body)["status"] == 400

@@ -7,6 +7,8 @@ import uuid
 import pytest
 import redis
 
+from service import create_app
+from service.unavailable import RETRY_AFTER_SECONDS
 from tests.assertions import assert_problem
 from tests.conftest import TEST_SETTINGS, migrated_app
 from tests.operations import example_url, operations, plain_app
@@ -40,7 +42,7 @@ def assert_rate_limited(response) -> None:
 @pytest.mark.parametrize(("method", "path"), list(_operations(limited=True)))
 def test_every_operation_answers_429_past_its_limit(tmp_path, method, path):
     client = _limited_app(
-        tmp_path, RATELIMIT_DEFAULT="1 per minute", LOGIN_RATE_LIMIT="1 per minute"
+        tmp_path, RATELIMIT_DEFAULT="1 per minute", ACCOUNT_RATE_LIMIT="1 per minute"
     ).test_client()
     first = client.open(path, method=method)
     assert first.status_code != 429
@@ -59,8 +61,49 @@ def test_only_the_probes_and_metrics_are_exempt():
     assert exempt == {"getLiveness", "getReadiness", "getMetrics"}
 
 
+def test_account_routes_share_one_tight_limit_per_client(tmp_path):
+    # Each of these hashes a password or tells whether a name or an address is taken: one
+    # budget for all of them, so a client cannot spread a flood over the routes.
+    client = _limited_app(tmp_path, ACCOUNT_RATE_LIMIT="4 per minute").test_client()
+    credentials = {"username": "sam", "password": "correct horse battery"}
+    assert client.post("/api/v1/users", json=credentials).status_code == 201
+    token = client.post("/api/v1/tokens", json=credentials).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    taken = client.post("/userSignUp", data={"username": "sam", "password": "x" * 12})
+    assert taken.status_code == 409
+    change = {"current_password": "wrong password", "new_password": "another long one"}
+    assert client.put("/api/v1/users/me/password", json=change, headers=headers).status_code == 403
+    assert_rate_limited(client.patch("/api/v1/users/me", json={}, headers=headers))
+    assert_rate_limited(client.post("/api/v1/tokens", json=credentials))
+    # The default limit still governs the other routes.
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+
+
+def test_rate_limit_headers_count_seconds_and_retry_after_only_on_429(tmp_path):
+    client = _limited_app(tmp_path, RATELIMIT_DEFAULT="2 per minute").test_client()
+    ok = client.get("/api/v1/resources")
+    assert ok.status_code == 200
+    assert "Retry-After" not in ok.headers
+    assert (ok.headers["RateLimit-Limit"], ok.headers["RateLimit-Remaining"]) == ("2", "1")
+    # Seconds until the window resets, not a time: at most the window's 60.
+    assert 0 < int(ok.headers["RateLimit-Reset"]) <= 60
+    client.get("/api/v1/resources")
+    refused = client.get("/api/v1/resources")
+    assert_rate_limited(refused)
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+
+def test_503_keeps_its_own_retry_after_while_limited(tmp_path):
+    app = _limited_app(tmp_path, RATELIMIT_DEFAULT="100 per minute")
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:////nonexistent-folder/down.sqlite3"
+    down = create_app({**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {}})
+    response = down.test_client().get("/api/v1/users/sam")
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+
+
 def test_login_limit_is_tighter_than_the_default(tmp_path):
-    client = _limited_app(tmp_path, LOGIN_RATE_LIMIT="2 per minute").test_client()
+    client = _limited_app(tmp_path, ACCOUNT_RATE_LIMIT="2 per minute").test_client()
     wrong = {"username": "nobody", "password": "wrong password"}
     assert [client.post("/api/v1/tokens", json=wrong).status_code for _ in range(2)] == [401, 401]
     assert_rate_limited(client.post("/api/v1/tokens", json=wrong))

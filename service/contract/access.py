@@ -30,6 +30,9 @@ class Policy:
     may: Mapping[str, frozenset[str]]
     # Action -> why a caller who sees the thing may not do it (the 403's detail).
     refusals: Mapping[str, str] = field(default_factory=dict)
+    # Field -> the action changing it takes, beyond the one that allowed the request (an
+    # editor may change a resource, but who sees it is the owner's call).
+    guarded_fields: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -45,9 +48,18 @@ class Policy:
         roles = self.roles_of(thing, current_caller()) if thing is not None else frozenset()
         if not roles:
             abort(404, message=f"{self.noun} {value} not found.")
+        self._require(roles, action)
+        return thing
+
+    def check_changes(self, thing: Any, changes: Mapping[str, Any]) -> None:
+        """403 if the changes alter a guarded field the caller may not change."""
+        for name, action in self.guarded_fields.items():
+            if name in changes and changes[name] != getattr(thing, name):
+                self._require(self.roles_of(thing, current_caller()), action)
+
+    def _require(self, roles: frozenset[str], action: str) -> None:
         if not roles & self.may[action]:
             abort(403, message=self.refusals.get(action, "You may not do this."))
-        return thing
 
 
 class AccessMixin:

@@ -19,6 +19,8 @@ class Api(flask_smorest.Api):
 
     def _register_responses(self):
         self.spec.components.schema("Problem", schema=ProblemSchema)
+        for name, header in headers.RATE_LIMIT_COMPONENTS.items():
+            self.spec.components.header(name, header)
         for status in HTTPStatus:
             if status < 400:
                 continue

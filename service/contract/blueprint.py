@@ -11,6 +11,7 @@ from service.contract.arguments import ArgumentsMixin
 from service.contract.auth import AuthMixin
 from service.contract.conditional import ConditionalMixin
 from service.contract.conflicts import ConflictsMixin
+from service.contract.limits import LimitsMixin
 from service.contract.pagination import PaginationMixin
 from service.contract.responses import ResponseMixin
 
@@ -20,6 +21,7 @@ class Blueprint(
     AccessMixin,
     ConditionalMixin,
     ConflictsMixin,
+    LimitsMixin,
     ArgumentsMixin,
     PaginationMixin,
     ResponseMixin,
@@ -48,12 +50,14 @@ class Blueprint(
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
 
     def _document_common_headers(self, doc, doc_info, *, method, **kwargs):
-        """What every operation shares: a rate limit (flask-limiter's default, or its own)
-        unless exempt, 503 while the database is unavailable where it is used, X-Request-ID
-        on every answer, Cache-Control on every GET answer, and `security`, empty where no
-        credentials are taken (not merely unstated)."""
+        """What every operation shares: 400 for a request the server will not serve (a Host
+        it does not answer for, a body it cannot read), a rate limit (flask-limiter's
+        default, or its own) unless exempt, 503 while the database is unavailable where it
+        is used, X-Request-ID on every answer, Cache-Control on every GET answer, and
+        `security`, empty where no credentials are taken (not merely unstated)."""
         doc.setdefault("security", [])
         responses = doc.setdefault("responses", {})
+        responses.setdefault(400, HTTPStatus.BAD_REQUEST.name)
         if self.rate_limited:
             responses["429"] = HTTPStatus.TOO_MANY_REQUESTS.name
         if self.uses_database:
@@ -64,4 +68,6 @@ class Blueprint(
                 response_headers.update(headers.REQUEST_ID)
                 if method == "get":
                     response_headers.update(headers.CACHE_CONTROL)
+                if self.rate_limited:
+                    response_headers.update(headers.RATE_LIMIT)
         return doc

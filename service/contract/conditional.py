@@ -27,13 +27,13 @@ VERSIONED = "versioned"
 
 
 def _header_parameter(name: str, description: str) -> dict:
-    # Any string is accepted: one that is not a list of entity tags names no version.
     return {
         "in": "header",
         "name": name,
         "required": False,
         "description": description + ' Entity tags as sent in ETag, e.g. `"v3"`, or `*`.',
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": ENTITY_TAGS.pattern},
+        "example": '"v1"',
     }
 
 
@@ -49,11 +49,15 @@ def etag_of(version: int) -> str:
     return f'"v{version}"'
 
 
-def _listed_tags(header: str) -> set[str]:
+def _listed_tags(header_name: str, header: str) -> set[str]:
     """The tags a client sent; flask-compress's ":br"/":gzip" suffix names the same version.
-    A malformed header names no tag: If-Match then fails (412), If-None-Match never hits."""
+    A header that is not a list of entity tags (RFC 9110 §8.8.3) is the client's error."""
     if not ENTITY_TAGS.match(header):
-        return set()
+        abort(
+            400,
+            message=f'{header_name} must be "*" or a list of entity tags as ETag sends them, '
+            'in double quotes, such as "v3".',
+        )
     tags = re.findall(r'(?:W/)?"([!#-~]+)"', header)
     return {f'"{tag.split(":")[0]}"' for tag in tags} | ({"*"} if header == "*" else set())
 
@@ -63,7 +67,7 @@ def _names_current(header_name: str, version: int) -> bool | None:
     header = request.headers.get(header_name)
     if header is None:
         return None
-    tags = _listed_tags(header)
+    tags = _listed_tags(header_name, header)
     return "*" in tags or etag_of(version) in tags
 
 
@@ -89,6 +93,7 @@ class ConditionalMixin:
 
             add_step(wrapper, Step("conditional_read", needs=keyword))
             add_manual_doc(wrapper, parameters=[IF_NONE_MATCH])
+            add_error_responses(wrapper, 400)
             not_modified = {"description": "Your copy (If-None-Match) is current."}
             add_response(
                 wrapper, 304, {**not_modified, "headers": headers.ETAG, "content_type": None}
@@ -118,7 +123,7 @@ class ConditionalMixin:
 
             add_step(wrapper, Step("conditional_write", needs=keyword))
             add_manual_doc(wrapper, parameters=[IF_MATCH])
-            add_error_responses(wrapper, 409, 412)
+            add_error_responses(wrapper, 400, 409, 412)
             return mark_versioned(wrapper)
 
         return decorator

@@ -48,12 +48,25 @@ PAGINATION = {
 }
 
 
-def _count(description: str) -> dict:
+def _count(description: str, required: bool = True) -> dict:
     return {
         "description": description,
-        "required": True,
+        "required": required,
         "schema": {"type": "integer", "minimum": 0},
     }
+
+
+# On every answer of a rate-limited operation while rate limiting is on (IETF RateLimit
+# header fields: the reset in seconds from now).
+RATE_LIMIT_DESCRIPTIONS = {
+    "RateLimit-Limit": "Requests allowed in the window.",
+    "RateLimit-Remaining": "Requests left in the window.",
+    "RateLimit-Reset": "Seconds until the window resets.",
+}
+RATE_LIMIT_COMPONENTS = {
+    name: _count(text, required=False) for name, text in RATE_LIMIT_DESCRIPTIONS.items()
+}
+RATE_LIMIT = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_COMPONENTS}
 
 
 # Headers an error response must carry (RFC 9110 §11.6.1, §15.5.6).
@@ -74,12 +87,7 @@ ERRORS = {
     },
     HTTPStatus.SERVICE_UNAVAILABLE: {"Retry-After": _count("Seconds to wait before trying again.")},
     HTTPStatus.TOO_MANY_REQUESTS: {
-        name: _count(description)
-        for name, description in (
-            ("Retry-After", "Seconds until the limit lets a request through again."),
-            ("RateLimit-Limit", "Requests allowed in the window."),
-            ("RateLimit-Remaining", "Requests left in the window."),
-            ("RateLimit-Reset", "When the window resets, in seconds since the Unix epoch."),
-        )
+        "Retry-After": _count("Seconds until the limit lets a request through again."),
+        **{name: _count(text) for name, text in RATE_LIMIT_DESCRIPTIONS.items()},
     },
 }

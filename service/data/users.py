@@ -23,8 +23,13 @@ def _admin_count() -> int:
     return db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
 
 
-def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+def list_users(*, offset: int, limit: int) -> tuple[list[User], int]:
+    """One page of every account, by username, and the count of all of them."""
+    total = db.session.scalar(select(func.count()).select_from(User))
+    if offset >= total:
+        return [], total
+    page = select(User).order_by(User.username).offset(offset).limit(limit)
+    return list(db.session.scalars(page)), total
 
 
 def _normalize_email(email: str | None) -> str | None:
@@ -40,11 +45,17 @@ def _check_email_free(email: str | None, exclude: User | None = None) -> None:
         raise Conflict("This email address is already in use.")
 
 
-def create_user(*, username: str, password_hash: str, role: str = "user", **details: Any) -> User:
+def check_available(username: str, email: str | None = None) -> None:
+    """Conflict if the username or the email address is taken (a unique constraint catches
+    an account made between this check and the insert)."""
     if get_user(username) is not None:
         raise Conflict(f"The username '{username}' is already taken.")
+    _check_email_free(_normalize_email(email))
+
+
+def create_user(*, username: str, password_hash: str, role: str = "user", **details: Any) -> User:
     email = _normalize_email(details.pop("email", None))
-    _check_email_free(email)
+    check_available(username, email)
     user = User(username=username, password_hash=password_hash, role=role, email=email, **details)
     db.session.add(user)
     db.session.flush()

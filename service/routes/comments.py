@@ -9,7 +9,7 @@ from service.contract import Blueprint, Policy
 from service.data import comments as comment_data
 from service.database import db
 from service.models.types import MAX_ID
-from service.routes.resources import MAX_PAGE_SIZE, READERS, RESOURCE, RESOURCE_ID
+from service.routes.resources import READERS, RESOURCE, RESOURCE_ID
 
 # A comment is seen by whoever sees its resource (404 otherwise, like a missing id).
 COMMENT = Policy(
@@ -45,7 +45,7 @@ blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comment
 class ResourceComments(MethodView):
     @blp.authenticated("resources:read", optional=True)
     @blp.response(200, CommentSchema(many=True))
-    @blp.paginate(max_page_size=MAX_PAGE_SIZE)
+    @blp.paginate()
     @blp.access(RESOURCE, "read")
     @blp.doc(operationId="listComments")
     def get(self, resource, pagination_parameters):

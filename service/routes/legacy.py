@@ -89,12 +89,14 @@ def announce_deprecation(response):
 
 @blp.route("/userSignUp")
 class UserSignUp(MethodView):
+    @blp.account_limit
     @blp.arguments(LegacySignUpSchema, location="json_or_form")
     @blp.response(200, UserSchema, headers=ANY_ORIGIN)
     @blp.conflicts
     @blp.doc(operationId="legacySignUp")
     def post(self, details):
         """Sign up (use POST /api/v1/users)"""
+        user_data.check_available(details["username"])
         password_hash = hash_password(details["password"])
         user = user_data.create_user(username=details["username"], password_hash=password_hash)
         db.session.commit()

@@ -33,16 +33,18 @@ RESOURCE = Policy(
         "read": READERS,
         "comment": READERS,
         "edit": frozenset({"owner", "editor"}),
+        "publish": frozenset({"owner"}),
         "delete": frozenset({"owner"}),
         "share": frozenset({"owner"}),
     },
     refusals={
         "edit": "You may see this resource but not change it.",
+        "publish": "Only the owner may change who sees this resource.",
         "delete": "Only the owner may do this.",
         "share": "Only the owner may do this.",
     },
+    guarded_fields={"visibility": "publish"},
 )
-MAX_PAGE_SIZE = 100
 # Bounded so an id past 64 bits is a 404 at routing, never an overflow in the database.
 RESOURCE_ID = f"<int(max={MAX_ID}):resource_id>"
 # What a client can do next with a resource it created or read (OpenAPI links).
@@ -69,7 +71,7 @@ class Resources(MethodView):
     @blp.authenticated("resources:read", optional=True)
     @blp.arguments(ResourceQueryArgsSchema, location="query")
     @blp.response(200, ResourceSchema(many=True))
-    @blp.paginate(max_page_size=MAX_PAGE_SIZE)
+    @blp.paginate()
     @blp.doc(operationId="listResources")
     def get(self, filters, pagination_parameters):
         """List the resources you may see, a page at a time"""
@@ -118,7 +120,8 @@ class ResourcesById(MethodView):
     @blp.conditional_write("resource")
     @blp.doc(operationId="updateResource")
     def patch(self, changes, resource):
-        """Change a resource (owner or editor)"""
+        """Change a resource (owner or editor; its visibility: the owner)"""
+        RESOURCE.check_changes(resource, changes)
         resource = resource_data.update_resource(resource, changes)
         db.session.commit()
         return resource

@@ -22,6 +22,7 @@ blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="Lo
 
 @blp.route("")
 class Tokens(MethodView):
+    @blp.account_limit
     @blp.arguments(TokenCreateSchema, location="json_or_form")
     # The new token is the caller's own: its routes take no parameters.
     @blp.created(

@@ -40,11 +40,15 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 class Users(MethodView):
     @blp.authenticated("profile", admin=True)
     @blp.response(200, UserSchema(many=True))
+    @blp.paginate()
     @blp.doc(operationId="listUsers")
-    def get(self):
-        """List every user (administrators only)"""
-        return user_data.list_users()
+    def get(self, pagination_parameters):
+        """List every user by username, a page at a time (administrators only)"""
+        page = pagination_parameters
+        users, page.item_count = user_data.list_users(offset=page.first_item, limit=page.page_size)
+        return users
 
+    @blp.account_limit
     @blp.arguments(UserCreateSchema, location="json_or_form")
     @blp.created(
         UserSchema,
@@ -56,6 +60,8 @@ class Users(MethodView):
     @blp.doc(operationId="createUser")
     def post(self, details):
         """Sign up"""
+        # A taken name or address is refused before the password is hashed.
+        user_data.check_available(details["username"], details.get("email"))
         password_hash = hash_password(details.pop("password"))
         user = user_data.create_user(password_hash=password_hash, **details)
         db.session.commit()
@@ -72,6 +78,7 @@ class Me(MethodView):
         return current_user()
 
     @blp.authenticated("profile")
+    @blp.account_limit
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @blp.conflicts
@@ -95,6 +102,7 @@ class Me(MethodView):
 @blp.route("/me/password")
 class MyPassword(MethodView):
     @blp.authenticated("profile")
+    @blp.account_limit
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     @blp.declares(403)

@@ -31,8 +31,9 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Log-ins per minute for the browser's API: the fixtures use two, the 429 test the rest.
-LOGIN_LIMIT = 4
+# Sign-ups and log-ins per minute for the browser's API (the account limit): the fixtures use
+# four, the 409 test one, the 429 test the rest.
+ACCOUNT_LIMIT = 8
 
 
 def _chromium() -> str:
@@ -76,7 +77,7 @@ def servers(tmp_path_factory):
         "CORS_ALLOWED_ORIGINS": [page_origin],
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_DEFAULT": "100000 per minute",
-        "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
+        "ACCOUNT_RATE_LIMIT": f"{ACCOUNT_LIMIT} per minute",
     }
     database = tmp_path_factory.mktemp("browser") / "api.sqlite3"
     app = migrated_app(f"sqlite:///{database}", **settings)

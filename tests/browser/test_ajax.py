@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.browser.conftest import ACCOUNT_LIMIT
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 RESOURCES = "/api/v1/resources"
 
@@ -88,7 +90,7 @@ def test_404_error_with_problem(ajax, accounts):
     assert "not found" in assert_error(result, 404)["detail"]
 
 
-def test_409_error_with_problem(ajax):
+def test_409_error_with_problem(ajax, accounts):
     taken = json.dumps({"username": "alice", "password": "another password"})
     assert_error(ajax("/api/v1/users", type="POST", data=taken), 409)
 
@@ -119,7 +121,7 @@ def test_422_error_with_field_errors(ajax, accounts):
 
 def test_429_error_with_retry_after_readable(ajax, accounts):
     wrong = json.dumps({"username": "alice", "password": "wrong password"})
-    results = [ajax("/api/v1/tokens", type="POST", data=wrong) for _ in range(4)]
+    results = [ajax("/api/v1/tokens", type="POST", data=wrong) for _ in range(ACCOUNT_LIMIT)]
     assert [result["status"] for result in results][-1] == 429, results
     problem_result = results[-1]
     assert_error(problem_result, 429)

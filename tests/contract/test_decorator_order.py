@@ -98,5 +98,5 @@ def test_pagination_above_the_response_is_refused():
 
 def test_an_action_the_policy_does_not_name_is_refused():
     blp = Blueprint("order_test", __name__)
-    with pytest.raises(ValueError, match="no action 'publish'"):
-        blp.access(RESOURCE, "publish")
+    with pytest.raises(ValueError, match="no action 'polish'"):
+        blp.access(RESOURCE, "polish")

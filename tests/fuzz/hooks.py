@@ -1,4 +1,5 @@
-"""schemathesis hooks: put a fuzzing identity back when a fuzzed call took it away.
+"""schemathesis hooks: put a fuzzing identity back when a fuzzed call took it away, and keep
+positive cases positive.
 
 Deleting your own account, a password change that happened to succeed, or logging out is
 the API working as declared, but it would end authentication for the rest of the run.
@@ -8,10 +9,36 @@ admin in a run of their own, where deleting alice harms nobody.) Loaded by the i
 tests (import) and by the CLI runs (SCHEMATHESIS_HOOKS=tests.fuzz.hooks).
 """
 
+import re
+
 import schemathesis
+from schemathesis import GenerationMode
 from schemathesis.auths import CachingAuthProvider
 
 from tests.fuzz import identities
+
+CONDITIONAL_HEADERS = ("If-Match", "If-None-Match")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs) -> None:
+    """schemathesis 4.32's coverage phase cannot make a header value that needs characters
+    other than letters and digits (an entity tag's quotes), and then seeds the optional
+    If-Match and If-None-Match of its positive cases with a value made for a negative one,
+    which the API rightly refuses with 400. Such a header is left out of a positive case,
+    as the spec allows; negative cases keep theirs."""
+    meta = case.meta
+    if meta is None or meta.generation.mode != GenerationMode.POSITIVE or not case.headers:
+        return
+    for name in CONDITIONAL_HEADERS:
+        value = case.headers.get(name)
+        if value is not None and not re.fullmatch(_entity_tags(case, name), value):
+            del case.headers[name]
+
+
+def _entity_tags(case, name: str) -> str:
+    parameter = next(p for p in case.operation.headers if p.name == name)
+    return parameter.definition["schema"]["pattern"]
 
 
 @schemathesis.hook

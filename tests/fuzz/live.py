@@ -36,6 +36,9 @@ SERVER_ENV = {
     "SERVICE_ARGON2_TIME_COST": "2",
     "SERVICE_ARGON2_MEMORY_KIB": "19456",
     "SERVICE_ARGON2_PARALLELISM": "1",
+    # Test servers run side by side with other tests' apps: no machine-wide hashing bound
+    # (tests/test_hashing.py has its own).
+    "SERVICE_HASHING_SLOTS": "0",
     "SERVICE_WORKERS": "2",
 }
 

@@ -1,5 +1,7 @@
 """Users: sign-up, profiles, own account, password, administration."""
 
+import json
+
 import pytest
 
 from tests.assertions import assert_json, assert_no_content, assert_problem
@@ -192,3 +194,20 @@ def test_admin_may_delete_admins_while_another_remains(app, client, admin):
     assert_no_content(client.delete(f"{USERS}/deputy", headers=admin.headers))
     assert_no_content(client.delete(f"{USERS}/me", headers=admin.headers))
     assert_json(client.get(f"{USERS}/backup"), 200, "UserPublic")
+
+
+def test_list_users_admin_a_page_at_a_time(client, admin, owner, other):
+    response = client.get("/api/v1/users?page_size=2", headers=admin.headers)
+    listed = assert_json(response, 200, "User", many=True)
+    assert [user["username"] for user in listed] == ["olivia", "oscar"]
+    metadata = json.loads(response.headers["X-Pagination"])
+    assert (metadata["total"], metadata["page"], metadata["next_page"]) == (3, 1, 2)
+    assert '</api/v1/users?page=2&page_size=2>; rel="next"' in response.headers["Link"]
+    last = client.get("/api/v1/users?page_size=2&page=2", headers=admin.headers)
+    assert [user["username"] for user in last.get_json()] == ["root"]
+
+
+def test_list_users_bad_page_size_unprocessable(client, admin):
+    for value in ("abc", "0", "101"):
+        response = client.get(f"/api/v1/users?page_size={value}", headers=admin.headers)
+        assert "page_size" in assert_problem(response, 422)["errors"]

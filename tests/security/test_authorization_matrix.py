@@ -22,7 +22,7 @@ from service.models import Token
 from service.models.types import utcnow
 from tests.assertions import assert_problem
 from tests.conftest import PASSWORD
-from tests.operations import Operation, example_body, operations, plain_app
+from tests.operations import Operation, component_schema, example_body, operations, plain_app
 from tests.world import (
     ADMIN,
     ALL_SCOPES,
@@ -43,6 +43,7 @@ MAY = {
     ("Resource", "read"): SEES_RESOURCE,
     ("Resource", "comment"): SEES_RESOURCE,
     ("Resource", "edit"): {"owner", "editor"},
+    ("Resource", "publish"): {"owner"},
     ("Resource", "delete"): {"owner"},
     ("Resource", "share"): {"owner"},
     ("Comment", "read"): SEES_RESOURCE | {"author"},
@@ -102,8 +103,11 @@ def roles(kind: Kind, noun: str, visibility: str) -> set[str]:
     return held
 
 
-def expected(operation: Operation, kind: Kind, visibility: str) -> tuple[int, str]:
-    """The outcome DESIGN.md §3 prescribes: a status and why (the reason names the rule)."""
+def expected(
+    operation: Operation, kind: Kind, visibility: str, guarded: str | None = None
+) -> tuple[int, str]:
+    """The outcome DESIGN.md §3 prescribes: a status and why (the reason names the rule).
+    `guarded`: the request also changes this field, which takes an action of its own."""
     if operation.authentication is not None:
         if kind.bad_token:
             return 401, "invalid_token"
@@ -118,6 +122,9 @@ def expected(operation: Operation, kind: Kind, visibility: str) -> tuple[int, st
         if not held:
             return 404, "cannot_see"
         if not held & MAY[(policy.noun, action)]:
+            return 403, "may_see_not_do"
+        guarding = policy.guarded_fields.get(guarded)
+        if guarding and not held & MAY[(policy.noun, guarding)]:
             return 403, "may_see_not_do"
     return operation.success, "allowed"
 
@@ -135,6 +142,21 @@ def _kinds(operation: Operation) -> list[Kind]:
     return [kind for kind in CALLERS if kind.name in SELF_CALLERS]
 
 
+def _guarded(operation: Operation) -> list[str | None]:
+    """None (the example body), and each guarded field the body can change."""
+    fields = {field for policy, _ in operation.accesses for field in policy.guarded_fields}
+    if not operation.takes_body:
+        return [None]
+    properties = component_schema(operation.body_schema).get("properties", {})
+    return [None, *sorted(fields & properties.keys())]
+
+
+def _other_value(operation: Operation, field: str, current: str):
+    """A value of `field` other than the thing's current one, from the spec's enum."""
+    schema = component_schema(operation.body_schema)["properties"][field]
+    return next(value for value in schema.get("enum", []) if value != current)
+
+
 def in_matrix(operation: Operation) -> bool:
     return operation.authentication is not None or bool(operation.accesses)
 
@@ -147,8 +169,12 @@ def missing_cells(found: list[Operation]) -> list[str]:
         if operation.takes_body and not known and example_body(operation) is None:
             missing.append(f"{operation.operation_id}: no example body")
         for policy, action in operation.accesses:
-            if (policy.noun, action) not in MAY:
-                missing.append(f"{operation.operation_id}: no rule for {policy.noun} {action}")
+            actions = [action, *policy.guarded_fields.values()]
+            missing += [
+                f"{operation.operation_id}: no rule for {policy.noun} {name}"
+                for name in actions
+                if (policy.noun, name) not in MAY
+            ]
         for name in operation.path_parameters:
             if name not in SUBJECTS:
                 missing.append(f"{operation.operation_id}: no builder for {{{name}}}")
@@ -157,9 +183,10 @@ def missing_cells(found: list[Operation]) -> list[str]:
 
 OPERATIONS = operations(plain_app())
 CELLS = [
-    pytest.param(operation, kind, visibility, id="-".join(filter(None, (
-        operation.operation_id, visibility, kind.name))))
+    pytest.param(operation, kind, visibility, guarded, id="-".join(filter(None, (
+        operation.operation_id, guarded and f"changing_{guarded}", visibility, kind.name))))
     for operation in filter(in_matrix, OPERATIONS)
+    for guarded in _guarded(operation)
     for visibility in _visibilities(operation)
     for kind in _kinds(operation)
 ]  # fmt: skip
@@ -227,10 +254,11 @@ KNOWN_ONLY_TO_THE_CALLER = {
 }
 
 
-def _send(world, operation: Operation, values: dict, headers: dict):
+def _send(world, operation: Operation, values: dict, headers: dict, changing: dict | None = None):
     body = None
     if operation.takes_body:
         body = KNOWN_ONLY_TO_THE_CALLER.get(operation.body_schema) or example_body(operation)
+        body = {**body, **(changing or {})}
     return world.client.open(
         operation.url(values), method=operation.method, json=body, headers=headers
     )
@@ -247,9 +275,10 @@ def _assert_refusal(response, operation: Operation, status: int, reason: str) ->
     return problem
 
 
-@pytest.mark.parametrize(("operation", "kind", "visibility"), CELLS)
-def test_authorization_matrix_cell(world, operation, kind, visibility):
-    status, reason = expected(operation, kind, visibility)
+@pytest.mark.parametrize(("operation", "kind", "visibility", "guarded"), CELLS)
+def test_authorization_matrix_cell(world, operation, kind, visibility, guarded):
+    status, reason = expected(operation, kind, visibility, guarded)
+    changing = {guarded: _other_value(operation, guarded, visibility)} if guarded else None
     changes = status < 400 and operation.method != "GET"
     # A request that will change things acts on things (or an account) of its own: those
     # its path names for an action other than seeing them.
@@ -258,7 +287,7 @@ def test_authorization_matrix_cell(world, operation, kind, visibility):
     values = world.path_values(operation, visibility or "private", changed if changes else ())
     headers = world.headers_of(kind, user)
     before = world.snapshot() if status >= 400 else None
-    response = _send(world, operation, values, headers)
+    response = _send(world, operation, values, headers, changing)
     if status < 400:
         assert response.status_code == status, response.get_data(as_text=True)
         return
@@ -271,7 +300,8 @@ def test_authorization_matrix_cell(world, operation, kind, visibility):
             if not roles(kind, policy.noun, visibility)
         )
         missing = {**values, name: SUBJECTS[name].missing}
-        missing_problem = assert_problem(_send(world, operation, missing, headers), 404)
+        missing_response = _send(world, operation, missing, headers, changing)
+        missing_problem = assert_problem(missing_response, 404)
         assert _without_ids(problem, values[name]) == _without_ids(
             missing_problem, missing[name]
         ), "a hidden thing must look exactly like a missing one"

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# A breaking finding the team decided to ship in a minor version (a correction of what the
+# server did against the standard it cites), each with its reason; emptied at each release.
+ACCEPTED_CHANGES = Path(__file__).resolve().parents[2] / "openapi" / "accepted-changes.json"
 HOW_TO_PROCEED = (
     "Restore compatibility, or bump the major number of API_SETTINGS['API_VERSION'] in "
     "service/config.py (the minor number for new operations) and regenerate "
@@ -69,6 +72,7 @@ class Comparison:
         findings = _type_change(old, new, label, is_request)
         if is_request:
             findings += _request_object_changes(old, new, where, prop)
+            findings += _narrower_values(old, new, label)
             gone = set(old.get("enum", [])) - set(new.get("enum", old.get("enum", [])))
             findings += [f"{label} no longer accepts {value!r}" for value in sorted(gone, key=str)]
         else:
@@ -172,6 +176,23 @@ def _type_change(old: dict, new: dict, label: str, is_request: bool) -> list[str
     ]
 
 
+def _narrower_values(old: dict, new: dict, label: str) -> list[str]:
+    """A request value the old document allowed that the new one refuses: a new pattern, or
+    a bound that is new or tighter."""
+    findings = []
+    if "pattern" in new and new["pattern"] != old.get("pattern"):
+        findings.append(f"{label} must now match `{new['pattern']}`")
+    for bound, tighter in (
+        ("maxLength", min),
+        ("maximum", min),
+        ("minLength", max),
+        ("minimum", max),
+    ):
+        if bound in new and (bound not in old or tighter(old[bound], new[bound]) != old[bound]):
+            findings.append(f"{label} now has {bound} {new[bound]}")
+    return findings
+
+
 def _request_object_changes(old: dict, new: dict, where: str, prop: str) -> list[str]:
     findings = []
     old_props = old.get("properties", {})
@@ -232,15 +253,28 @@ def minor_version(spec: dict) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def gate(old: dict, new: dict) -> tuple[bool, list[str]]:
-    """(passes, findings): breaking findings pass only when the major version went up, new
-    operations only when the major or minor version did."""
+def accepted_changes(path: Path, version: str) -> set[str]:
+    """The breaking findings the team accepted for this version (see ACCEPTED_CHANGES)."""
+    if not path.exists():
+        return set()
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if document["version"] != version:
+        return set()
+    return {entry["change"] for entry in document["accepted"]}
+
+
+def gate(old: dict, new: dict, accepted: set[str] = frozenset()) -> tuple[bool, list[str]]:
+    """(passes, findings): breaking findings pass only when the major version went up (or
+    the team accepted them for a minor one), new operations only when the major or minor
+    version did."""
     findings = breaking_changes(old, new)
-    if findings:
-        return major_version(new) > major_version(old), findings
+    unaccepted = [finding for finding in findings if finding not in accepted]
+    if unaccepted:
+        return major_version(new) > major_version(old), unaccepted
     added = added_operations(old, new)
-    if added and minor_version(new) <= minor_version(old):
-        return False, [f"{addition} without a minor version bump" for addition in added]
+    if (added or findings) and minor_version(new) <= minor_version(old):
+        needs = [*findings, *added]
+        return False, [f"{change} without a minor version bump" for change in needs]
     return True, []
 
 
@@ -249,7 +283,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tests.spec.breaking_changes RELEASED.json CURRENT.json")
         return 2
     old, new = (json.loads(Path(path).read_text(encoding="utf-8")) for path in argv)
-    passes, findings = gate(old, new)
+    passes, findings = gate(old, new, accepted_changes(ACCEPTED_CHANGES, new["info"]["version"]))
     for finding in findings:
         print(f"breaking: {finding}")
     versions = f"{old['info']['version']} -> {new['info']['version']}"

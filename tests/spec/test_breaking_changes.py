@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.spec.breaking_changes import HOW_TO_PROCEED, breaking_changes, gate, main, resolve
+from tests.spec.breaking_changes import (
+    ACCEPTED_CHANGES,
+    HOW_TO_PROCEED,
+    accepted_changes,
+    breaking_changes,
+    gate,
+    main,
+    resolve,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CURRENT = ROOT / "openapi" / "openapi.json"
@@ -49,7 +57,8 @@ def response_schema(spec: dict, operation_id: str, status: str) -> dict:
 
 def test_current_spec_keeps_released_contract(released):
     current = json.loads(CURRENT.read_text(encoding="utf-8"))
-    passes, findings = gate(released, current)
+    accepted = accepted_changes(ACCEPTED_CHANGES, current["info"]["version"])
+    passes, findings = gate(released, current, accepted)
     listed = "\n".join(f"  - {finding}" for finding in findings)
     assert passes, (
         f"Breaking changes against openapi/released/openapi.json:\n{listed}\n{HOW_TO_PROCEED}"
@@ -320,6 +329,33 @@ def test_new_operation_with_a_minor_bump_passes(released, spec):
     _add_operation(spec)
     spec["info"]["version"] = "1.1.0"
     assert gate(released, spec) == (True, [])
+
+
+def _add_pattern(spec: dict) -> None:
+    parameter(spec, "listResources", "owner")["schema"]["pattern"] = "^[a-z]+$"
+
+
+def test_narrower_request_value_reported(released, spec):
+    _add_pattern(spec)
+    assert breaking_changes(released, spec) == [
+        "GET /api/v1/resources: query parameter 'owner' must now match `^[a-z]+$`"
+    ]
+
+
+def test_accepted_breaking_change_passes_with_a_minor_bump_only(released, spec):
+    _add_pattern(spec)
+    finding = "GET /api/v1/resources: query parameter 'owner' must now match `^[a-z]+$`"
+    assert gate(released, spec, {finding}) == (False, [f"{finding} without a minor version bump"])
+    spec["info"]["version"] = "1.1.0"
+    assert gate(released, spec, {finding}) == (True, [])
+    assert gate(released, spec, set()) == (False, [finding])
+
+
+def test_accepted_changes_apply_to_their_version_only(tmp_path):
+    path = tmp_path / "accepted.json"
+    path.write_text(json.dumps({"version": "1.1.0", "accepted": [{"change": "x", "reason": "y"}]}))
+    assert accepted_changes(path, "1.1.0") == {"x"}
+    assert accepted_changes(path, "1.2.0") == set()
 
 
 def test_cli_fails_and_says_how_to_proceed(tmp_path, capsys, spec):
