@@ -110,7 +110,10 @@ class ResourceQueryArgsSchema(BaseSchema):
     )
     q = fields.String(
         validate=[validate.Length(1, 100), SINGLE_LINE],
-        metadata={"description": "Only resources whose name contains this (any case)."},
+        metadata={
+            "description": "Only resources whose name contains this (any case).",
+            "example": "Notes",
+        },
     )
     sort = fields.String(
         load_default="created_at",

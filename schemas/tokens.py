@@ -2,9 +2,14 @@
 
 from marshmallow import fields, validate
 
-from schemas.base import NO_NUL, BaseSchema, FullMatch, UTCDateTime
+from schemas.base import NO_NUL, BaseSchema, FullMatch, StrictInteger, UTCDateTime
 
-SCOPES = ("resources:read", "resources:write", "profile")
+SCOPE_DESCRIPTIONS = {
+    "resources:read": "See resources, their grants and comments.",
+    "resources:write": "Create, change and delete resources, grants and comments.",
+    "profile": "See and change your own account.",
+}
+SCOPES = tuple(SCOPE_DESCRIPTIONS)
 _SCOPE = "(" + "|".join(SCOPES) + ")"
 # A space-separated list of known scopes, as OAuth 2 writes `scope`.
 SCOPE_RULES = FullMatch(
@@ -15,8 +20,14 @@ SCOPE_EXAMPLE = " ".join(SCOPES)
 
 
 class TokenCreateSchema(BaseSchema):
-    """Credentials to log in with, and optionally a narrower scope for the token."""
+    """Credentials to log in with, and optionally a narrower scope for the token. Also an
+    OAuth2 password grant (RFC 6749 §4.3), as Swagger UI's Authorize dialog sends it."""
 
+    grant_type = fields.String(
+        load_only=True,
+        validate=validate.OneOf(["password"]),
+        metadata={"description": "Sent by OAuth2 clients; `password` is the only grant."},
+    )
     username = fields.String(
         required=True, validate=[validate.Length(1, 254), NO_NUL], metadata={"example": "sam"}
     )
@@ -44,6 +55,14 @@ class TokenSchema(BaseSchema):
     )
     scope = fields.String(required=True, metadata={"example": SCOPE_EXAMPLE})
     expires_at = UTCDateTime(required=True)
+    expires_in = StrictInteger(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Seconds the token is valid for (RFC 6749 §5.1).",
+            "example": 86400,
+        },
+    )
 
 
 class TokenInfoSchema(BaseSchema):

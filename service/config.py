@@ -4,6 +4,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from schemas.tokens import SCOPE_DESCRIPTIONS
 from service.json_provider import load_json
 
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
@@ -183,7 +184,20 @@ API_SETTINGS: dict[str, Any] = {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A token from `POST /api/v1/tokens`.",
-                }
+                },
+                # What Swagger UI's Authorize dialog (and OAuth2 clients) log in with: the
+                # same route, form-encoded, grant_type=password (RFC 6749 §4.3).
+                "oauth2Password": {
+                    "type": "oauth2",
+                    "description": "Log in with a username and password; the token is sent "
+                    "as a bearer token.",
+                    "flows": {
+                        "password": {
+                            "tokenUrl": "/api/v1/tokens",
+                            "scopes": SCOPE_DESCRIPTIONS,
+                        }
+                    },
+                },
             }
         },
     },

@@ -7,8 +7,16 @@ from service import auth
 from service.contract.annotate import add_error_responses, add_manual_doc
 from service.contract.order import Step, add_step
 
-SECURITY_REQUIRED = [{"bearerAuth": []}]
-SECURITY_OPTIONAL = [{}, {"bearerAuth": []}]
+# A bearer token from POST /api/v1/tokens, or the same token obtained through the OAuth2
+# password flow that Swagger UI's Authorize dialog runs against that route. Bearer comes
+# first: some tools (Postman's converter) take the first requirement and ignore the others.
+BEARER = "bearerAuth"
+OAUTH2_PASSWORD = "oauth2Password"
+
+
+def security(scopes: tuple[str, ...], optional: bool) -> list[dict]:
+    requirements = [{BEARER: []}, {OAUTH2_PASSWORD: list(scopes)}]
+    return [*requirements, {}] if optional else requirements
 
 
 class AuthMixin:
@@ -27,7 +35,7 @@ class AuthMixin:
 
             details = {"scopes": scopes, "optional": optional, "admin": admin}
             add_step(wrapper, Step("authenticated", details=details))
-            add_manual_doc(wrapper, security=SECURITY_OPTIONAL if optional else SECURITY_REQUIRED)
+            add_manual_doc(wrapper, security=security(scopes, optional))
             return add_error_responses(wrapper, 401, *([403] if scopes or admin else []))
 
         return decorator

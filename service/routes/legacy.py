@@ -125,7 +125,7 @@ class UserDetails(MethodView):
 @blp.route("/api/data")
 class Data(MethodView):
     @blp.authenticated()
-    @blp.arguments(JsonObjectSchema)
+    @blp.arguments(JsonObjectSchema, example={"color": "green"})
     @blp.response(200, LegacyDataSchema)
     @blp.doc(operationId="legacyPostData")
     def post(self, data):

@@ -55,6 +55,7 @@ class Tokens(MethodView):
             "token_type": "Bearer",
             "scope": token.scope,
             "expires_at": token.expires_at,
+            "expires_in": max(0, current_app.config["TOKEN_TTL_SECONDS"]),
         }
 
 

@@ -74,3 +74,34 @@ def test_logout_revokes_token(client, owner):
 
 def test_logout_anonymous_unauthorized(client):
     assert_problem(client.delete(f"{TOKENS}/current"), 401)
+
+
+def test_oauth2_password_grant_as_swagger_ui_sends_it(client):
+    # RFC 6749 §4.3, as Swagger UI's Authorize dialog posts it: form-encoded, with an empty
+    # client's Basic credentials that the API has no use for.
+    sign_up(client, "sam")
+    form = {
+        "grant_type": "password",
+        "username": "sam",
+        "password": PASSWORD,
+        "scope": "profile resources:read",
+    }
+    response = client.post("/api/v1/tokens", data=form, headers={"Authorization": "Basic Og=="})
+    token = assert_json(response, 201, "Token")
+    assert (token["token_type"], token["scope"]) == ("Bearer", "resources:read profile")
+    assert token["expires_in"] == 86400
+    me = client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert assert_json(me, 200, "User")["username"] == "sam"
+
+
+def test_oauth2_grant_other_than_password_unprocessable(client):
+    sign_up(client, "sam")
+    form = {"grant_type": "client_credentials", "username": "sam", "password": PASSWORD}
+    assert "grant_type" in assert_problem(client.post("/api/v1/tokens", data=form), 422)["errors"]
+
+
+def test_grant_type_is_refused_where_nobody_logs_in(client):
+    body = {"username": "sam", "password": PASSWORD, "grant_type": "password"}
+    assert "grant_type" in assert_problem(client.post("/api/v1/users", json=body), 422)["errors"]
