@@ -39,7 +39,8 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## A long schemathesis run over HTTP (gunicorn, SQLite unless FUZZ_DATABASE_URL is set).
+## A long schemathesis run over HTTP (gunicorn; SQLite, or a throwaway database on the PostgreSQL
+## server FUZZ_DATABASE_URL names).
 ## FUZZ_SEED repeats a run (schemathesis prints the seed it used).
 FUZZ_EXAMPLES ?= 500
 fuzz: $(INSTALLED)

@@ -206,14 +206,37 @@ def fuzz(
     return results
 
 
+@contextmanager
+def throwaway_database(server_url: str | None):
+    """A database of the run's own: a SQLite file, or one made on the PostgreSQL server
+    `server_url` names and dropped afterwards (the run never touches existing data)."""
+    if not server_url or server_url.startswith("sqlite"):
+        with tempfile.TemporaryDirectory(prefix="contract-api-fuzz-") as folder:
+            yield server_url or f"sqlite:///{folder}/fuzz.sqlite3"
+        return
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://")
+    name = f"contract_api_fuzz_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=500)
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--database-url", help="default: a throwaway SQLite file")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to make a throwaway database on (default: a SQLite file)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="contract-api-fuzz-") as folder:
-        database_url = args.database_url or f"sqlite:///{folder}/fuzz.sqlite3"
+    with throwaway_database(args.database_url) as database_url:
         results = fuzz(database_url, args.max_examples, args.seed)
     for result in results:
         print(f"===== schemathesis {result.name}: exit {result.exit_code} =====")
