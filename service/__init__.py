@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask.sessions import SessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import database, limits, metrics, problems, unavailable, web
 from service.config import API_SETTINGS, check_production_safety, settings_from_env
@@ -68,6 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.cli import register_commands
 
     register_commands(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if app.config["CONTRACT_GUARD"]:
         from service import contract_guard
 

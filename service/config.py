@@ -65,10 +65,16 @@ def _engine_options(database_url: str, environ: Mapping[str, str]) -> dict[str, 
         # a statement the server cuts (503) must end well before gunicorn's 30 s worker kill.
         timeout = _int(environ, "SERVICE_DB_CONNECT_TIMEOUT", 5)
         statement_ms = _int(environ, "SERVICE_DB_STATEMENT_TIMEOUT_MS", 10_000)
-        options["connect_args"] = {
-            "connect_timeout": timeout,
-            "options": f"-c statement_timeout={statement_ms}",
-        }
+        connect_args: dict[str, Any] = {"connect_timeout": timeout}
+        if _bool(environ, "SERVICE_DB_TRANSACTION_POOLER", False):
+            # Behind a pooler in transaction mode (PgBouncer): consecutive transactions may
+            # run on different server connections, so psycopg must not prepare statements
+            # (it does after a few executions), and the pooler refuses the `options`
+            # startup parameter: statement_timeout is set on the database instead.
+            connect_args["prepare_threshold"] = None
+        else:
+            connect_args["options"] = f"-c statement_timeout={statement_ms}"
+        options["connect_args"] = connect_args
     return options
 
 
@@ -85,6 +91,10 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url, environ),
         "MAX_CONTENT_LENGTH": _int(environ, "SERVICE_MAX_BODY_BYTES", 64 * 1024),
+        # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto it
+        # believes (0: none, the peer is the client). Exactly the proxies there are: one more
+        # would let a client choose the address its rate limits count against.
+        "PROXY_HOPS": _int(environ, "SERVICE_PROXY_HOPS", 0),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
         # Browser origins allowed to call the API (comma-separated); when unset, any origin
         # in development and none otherwise. Production refuses `*`.

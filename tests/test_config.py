@@ -135,3 +135,37 @@ def test_env_example_values_are_the_defaults(tmp_path):
         if value is not None
     }
     assert settings_from_env(example, str(tmp_path)) == settings_from_env({}, str(tmp_path))
+
+
+def test_transaction_pooler_setting_prepares_no_statements(tmp_path):
+    environ = {"DATABASE_URL": "postgresql://u@pooler/db", "SERVICE_DB_TRANSACTION_POOLER": "1"}
+    connect_args = settings_from_env(environ, str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"][
+        "connect_args"
+    ]
+    assert connect_args["prepare_threshold"] is None
+    assert "options" not in connect_args  # PgBouncer refuses startup options
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "client"),
+    [
+        (0, "203.0.113.9", "127.0.0.1"),  # no proxy: the header is the client's to invent
+        (1, "203.0.113.9", "203.0.113.9"),
+        # One proxy appends the address it saw: whatever the client put before it is not
+        # believed.
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_client_address_trusts_exactly_the_configured_proxies(tmp_path, hops, forwarded, client):
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3", "PROXY_HOPS": hops}
+    )
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return {"address": request.remote_addr}
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": forwarded})
+    assert response.get_json()["address"] == client
