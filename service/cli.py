@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app service create-admin` and `flask --app service openapi`."""
+"""Command-line tools (`flask --app service ...`): create-admin, purge-idempotency-keys and
+write-openapi."""
 
 import json
 
@@ -6,6 +7,7 @@ import click
 from flask import Flask
 
 from service.auth import hash_password
+from service.data import idempotency
 from service.data import users as user_data
 from service.data.errors import Conflict
 from service.database import db
@@ -41,6 +43,13 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(str(error)) from error
         db.session.commit()
         click.echo(f"Administrator {username} created.")
+
+    @app.cli.command("purge-idempotency-keys")
+    def purge_idempotency_keys() -> None:
+        """Delete expired Idempotency-Keys (run it daily, e.g. from cron)."""
+        with db.engine.begin() as connection:
+            purged = idempotency.purge_expired(connection)
+        click.echo(f"Purged {purged} expired idempotency key(s).")
 
     @app.cli.command("write-openapi")
     @click.argument("path", default="openapi/openapi.json")

@@ -96,6 +96,8 @@ def settings_from_env(environ: Mapping[str, str], instance_path: str) -> dict[st
         # would let a client choose the address its rate limits count against.
         "PROXY_HOPS": _int(environ, "SERVICE_PROXY_HOPS", 0),
         "TOKEN_TTL_SECONDS": _int(environ, "SERVICE_TOKEN_TTL_SECONDS", 24 * 3600),
+        # How long a POST's Idempotency-Key and its answer are kept for retries.
+        "IDEMPOTENCY_TTL_SECONDS": _int(environ, "SERVICE_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         # Browser origins allowed to call the API (comma-separated); when unset, any origin
         # in development and none otherwise. Production refuses `*`.
         "CORS_ALLOWED_ORIGINS": _list(environ, "SERVICE_CORS_ORIGINS", ""),

@@ -1,5 +1,8 @@
 """The SQLAlchemy handle, apart from the other extensions so models import nothing else."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import g
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
@@ -55,13 +58,44 @@ def take_read_connection() -> Connection | None:
     return g.pop("_read_connection", None)
 
 
+@contextmanager
+def one_transaction() -> Iterator[Connection]:
+    """The rest of the request in one transaction, committed when the block ends: the view's
+    commit inside it only releases a savepoint. For what must be stored together with the
+    view's writes or not at all (an idempotency key's outcome)."""
+    # What the request read before (its token) ends here: the session starts afresh on the
+    # new transaction's connection.
+    db.session.close()
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    g._outer_connection = connection
+    # Bound to a connection already in a transaction, the session commits savepoints of it,
+    # never the transaction itself.
+    db.session().join_transaction_mode = "create_savepoint"
+    try:
+        yield connection
+        db.session.close()
+        transaction.commit()
+    except BaseException:
+        db.session.close()
+        transaction.rollback()
+        raise
+    finally:
+        g.pop("_outer_connection", None)
+        connection.close()
+
+
 class RequestSession(Session):
     """The ORM session: on a read-only request it uses that request's read connection, and
-    refuses to flush a change (which autocommit would otherwise make permanent at once)."""
+    refuses to flush a change (which autocommit would otherwise make permanent at once);
+    inside `one_transaction` it works in savepoints of that transaction."""
 
     def get_bind(self, *args, **kwargs):
         if _is_read_only():
             return read_connection()
+        outer = g.get("_outer_connection")
+        if outer is not None:
+            return outer
         return super().get_bind(*args, **kwargs)
 
     def flush(self, objects=None):

@@ -94,6 +94,10 @@ class Operation:
         return self._step("conditional_write") is not None
 
     @property
+    def idempotent(self) -> bool:
+        return self._step("idempotent") is not None
+
+    @property
     def conditional_read(self) -> bool:
         return self._step("conditional_read") is not None
 

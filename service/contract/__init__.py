@@ -5,6 +5,8 @@ in the spec, the statuses and headers it causes. One module per concern:
 - access: loading what the path names through a Policy (404, then 403)
 - conditional: ETag, 304 and If-Match (412), the version compare-and-swap (409/412)
 - conflicts: clashes with stored data (409)
+- idempotency: Idempotency-Key on creating POSTs (a retry gets the first answer again)
+- limits: the tight account limit a route declares
 - arguments: strict request parsing (400, 413, 415, 422)
 - pagination: page parameters, X-Pagination and Link
 - responses: success status and body (dumping), Location, declared errors

@@ -39,6 +39,15 @@ def add_error_responses(func: Callable, *statuses: int) -> Callable:
     return func
 
 
+def add_success_headers(func: Callable, headers: dict[str, dict]) -> Callable:
+    """Headers the success responses declared so far may carry."""
+    apidoc = _own_apidoc(func)
+    for status in apidoc.get("success_status_codes", []):
+        response = apidoc["response"]["responses"][status][-1]
+        response.setdefault("headers", {}).update(headers)
+    return func
+
+
 def add_links(func: Callable, status: int, links: dict[str, dict]) -> Callable:
     """OpenAPI links from a declared response to the operations (by operationId) that take
     its values; generated clients and schemathesis' stateful phase follow them."""

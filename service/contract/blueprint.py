@@ -11,6 +11,7 @@ from service.contract.arguments import ArgumentsMixin
 from service.contract.auth import AuthMixin
 from service.contract.conditional import ConditionalMixin
 from service.contract.conflicts import ConflictsMixin
+from service.contract.idempotency import IdempotencyMixin
 from service.contract.limits import LimitsMixin
 from service.contract.pagination import PaginationMixin
 from service.contract.responses import ResponseMixin
@@ -21,6 +22,7 @@ class Blueprint(
     AccessMixin,
     ConditionalMixin,
     ConflictsMixin,
+    IdempotencyMixin,
     LimitsMixin,
     ArgumentsMixin,
     PaginationMixin,

@@ -34,6 +34,8 @@ BELOW = (
     ("arguments", "authenticated", "authenticate before reading the body (401 before 4xx)"),
     ("access", "authenticated", "the access policy needs to know the caller"),
     ("paginate", "response", "the page must be dumped by the response schema"),
+    ("response", "idempotent", "the answer a retry gets again must be whole"),
+    ("idempotent", "authenticated", "idempotency keys belong to the caller"),
 )
 
 

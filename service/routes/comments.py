@@ -58,6 +58,7 @@ class ResourceComments(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(CommentCreateSchema)
+    @blp.idempotent
     @blp.created(
         CommentSchema,
         "comments.CommentsById",

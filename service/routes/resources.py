@@ -83,6 +83,7 @@ class Resources(MethodView):
 
     @blp.authenticated("resources:write")
     @blp.arguments(ResourceCreateSchema)
+    @blp.idempotent
     @blp.created(
         ResourceSchema,
         "resources.ResourcesById",

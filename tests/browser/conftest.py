@@ -47,6 +47,11 @@ def _chromium() -> str:
 class Servers:
     api: str
     page: str
+    app: object
+
+    def reset_limits(self) -> None:
+        """Start the rate-limit windows afresh (the 429 test spends the account limit)."""
+        self.app.extensions["rate_limiter"].reset()
 
 
 def _serve_in_thread(server) -> threading.Thread:
@@ -84,7 +89,7 @@ def servers(tmp_path_factory):
     api_server = make_server("127.0.0.1", 0, app, threaded=True)
     _serve_in_thread(api_server)
     _serve_in_thread(page_server)
-    yield Servers(api=f"http://127.0.0.1:{api_server.server_port}", page=page_origin)
+    yield Servers(api=f"http://127.0.0.1:{api_server.server_port}", page=page_origin, app=app)
     for server in (api_server, page_server):
         server.shutdown()
         server.server_close()

@@ -115,6 +115,7 @@ def test_swagger_ui_logs_in_through_its_authorize_dialog(
     offline_page, servers, accounts, screenshots
 ):
     page = offline_page
+    servers.reset_limits()
     logins = []
     page.on("request", lambda r: logins.append(r) if r.url.endswith("/api/v1/tokens") else None)
     page.goto(f"{servers.api}/docs")
@@ -133,6 +134,7 @@ def test_swagger_ui_logs_in_through_its_authorize_dialog(
 
 def test_swagger_ui_authorize_dialog_shows_a_wrong_password(offline_page, servers, accounts):
     page = offline_page
+    servers.reset_limits()
     page.goto(f"{servers.api}/docs")
     box = _log_in_through_the_authorize_dialog(page, "alice", "not the password")
     error = box.locator(".errors")

@@ -8,7 +8,8 @@ depend on stored data (a taken name, the last administrator) have a recipe of th
 
 429 (tests/test_limits.py), 503 (tests/test_database_unavailable.py) and the 400 of a
 request for a Host the server does not serve (tests/test_hosts.py) need apps of their own
-and are produced there, for every operation.
+and are produced there, for every operation; so is the 409 of an Idempotency-Key whose
+first request is still being served (tests/routes/test_idempotency.py, PostgreSQL).
 """
 
 from collections.abc import Callable
@@ -153,9 +154,13 @@ def recipe(operation: Operation, status: int) -> Recipe | None:
     return STORED_DATA.get((operation.operation_id, status)) or derived_recipe(operation, status)
 
 
+def _produced_elsewhere(operation: Operation) -> set[int]:
+    # Every operation's 400 is at least the one for an untrusted Host.
+    return ELSEWHERE | {400} | ({409} if operation.idempotent else set())
+
+
 def missing_recipes(found: list[Operation]) -> list[str]:
-    """The declared errors no recipe produces (every operation's 400 is at least the one
-    for an untrusted Host), and path parameters no builder fills."""
+    """The declared errors no recipe produces, and path parameters no builder fills."""
     missing = []
     for operation in found:
         for name in operation.path_parameters:
@@ -165,7 +170,7 @@ def missing_recipes(found: list[Operation]) -> list[str]:
                 )
         missing += [
             f"{operation.operation_id} {status}"
-            for status in sorted(operation.errors - ELSEWHERE - {400})
+            for status in sorted(operation.errors - _produced_elsewhere(operation))
             if recipe(operation, status) is None
         ]
     return missing

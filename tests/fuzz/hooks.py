@@ -10,6 +10,7 @@ tests (import) and by the CLI runs (SCHEMATHESIS_HOOKS=tests.fuzz.hooks).
 """
 
 import re
+import uuid
 
 import schemathesis
 from schemathesis import GenerationMode
@@ -22,7 +23,9 @@ CONDITIONAL_HEADERS = ("If-Match", "If-None-Match")
 
 @schemathesis.hook
 def before_call(context, case, kwargs) -> None:
-    """schemathesis 4.32's coverage phase cannot make a header value that needs characters
+    """Keep positive cases positive.
+
+    schemathesis 4.32's coverage phase cannot make a header value that needs characters
     other than letters and digits (an entity tag's quotes), and then seeds the optional
     If-Match and If-None-Match of its positive cases with a value made for a negative one,
     which the API rightly refuses with 400. Such a header is left out of a positive case,
@@ -34,6 +37,10 @@ def before_call(context, case, kwargs) -> None:
         value = case.headers.get(name)
         if value is not None and not re.fullmatch(_entity_tags(case, name), value):
             del case.headers[name]
+    # One Idempotency-Key per request, as clients send them: a key schemathesis reuses (its
+    # example) with another body is refused (422) exactly as the spec says it is.
+    if "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
 
 
 def _entity_tags(case, name: str) -> str:
