@@ -91,7 +91,8 @@ vendor:
 	   service/static/vendor/redoc/
 
 ## Generate the SDKs from openapi/openapi.json into build/sdk/ (replacing what is there):
-## python/ (pip install it) and typescript/ (schema.d.ts, with an example openapi-fetch client).
+## python/ (pip install it), typescript/ (schema.d.ts, with an example openapi-fetch client) and,
+## with Java, openapi-generator-python/ (OpenAPI Generator's python client).
 sdk: $(INSTALLED) $(NODE_MODULES)
 	$(BIN)/python -m tests.sdk.generate build/sdk
 

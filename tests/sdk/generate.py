@@ -14,6 +14,9 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 TS_EXAMPLE = Path(__file__).with_name("ts")
 TS_EXAMPLE_FILES = ["client.ts", "tsconfig.json", "package.json"]
 PACKAGE = "contract_api_client"
+OPENAPI_GENERATOR_PACKAGE = "contract_client"
+# OpenAPI Generator logs "[main] WARN  o.o.codegen.<logger> - <message>", one record a line.
+GENERATOR_LOG_RECORD = re.compile(r"^\[[^\]]*\] (?:WARN|ERROR) +(.*)$", re.MULTILINE)
 
 # openapi-python-client 0.28 and 0.29 type a required body that has several media types (our
 # JSON-or-form sign-up and log-in) as `... | Unset` but do not import Unset, so those modules
@@ -55,6 +58,20 @@ def python_client(output: Path) -> tuple[str, list[str]]:
     return printed, import_missing_unset(output)
 
 
+def openapi_generator_client(output: Path) -> str:
+    """Generate OpenAPI Generator's python client into `output` (replacing it); returns what
+    the generator printed. The spec is validated first, as the generator does unless told
+    --skip-validate-spec: an invalid spec fails the run."""
+    shutil.rmtree(output, ignore_errors=True)
+    command = [BIN / "openapi-generator-cli", "generate", "-i", SPEC_PATH, "-g", "python"]
+    return run([*command, "-o", output, "--package-name", OPENAPI_GENERATOR_PACKAGE])
+
+
+def generator_warnings(printed: str) -> list[str]:
+    """The warnings and errors OpenAPI Generator logged, without their thread and level."""
+    return GENERATOR_LOG_RECORD.findall(printed)
+
+
 def typescript_types(output: Path) -> str:
     """Generate schema.d.ts into `output`; returns what the generator printed."""
     output.mkdir(parents=True, exist_ok=True)
@@ -66,7 +83,8 @@ def typescript_types(output: Path) -> str:
 
 def main() -> int:
     """`python -m tests.sdk.generate build/sdk` writes build/sdk/python/ (an installable
-    package) and build/sdk/typescript/ (schema.d.ts, with the example client of ts/)."""
+    package), build/sdk/typescript/ (schema.d.ts, with the example client of ts/) and, when
+    Java is installed, build/sdk/openapi-generator-python/ (OpenAPI Generator's client)."""
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "build" / "sdk"
     printed, patched = python_client(folder / "python")
     print(printed.strip())
@@ -75,6 +93,13 @@ def main() -> int:
     for name in TS_EXAMPLE_FILES:
         shutil.copy(TS_EXAMPLE / name, folder / "typescript" / name)
     print(f"Python client: {folder / 'python'}; TypeScript types: {folder / 'typescript'}")
+    if shutil.which("java") is None:
+        print("OpenAPI Generator's python client skipped: java not found on PATH")
+        return 0
+    printed = openapi_generator_client(folder / "openapi-generator-python")
+    for warning in generator_warnings(printed):
+        print(f"OpenAPI Generator: {warning}")
+    print(f"OpenAPI Generator's python client: {folder / 'openapi-generator-python'}")
     return 0
 
 
