@@ -27,6 +27,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from service.config import normalize_database_url
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
@@ -39,6 +41,18 @@ INSTANCE_DEFAULTS = {
     "SERVICE_LOG_LEVEL": "warning",
 }
 GRACEFUL_SECONDS = 35  # gunicorn's graceful_timeout (30 s) and a margin
+
+
+def find_binary(name: str) -> str | None:
+    """nginx and pgbouncer live in /usr/sbin, which a user's PATH may lack."""
+    return shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+
+
+def _binary(name: str) -> str:
+    found = find_binary(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed (apt-get install {name})")
+    return found
 
 
 def free_port() -> int:
@@ -182,7 +196,7 @@ class Cluster:
         for sub in ("logs", "tmp"):
             (prefix / sub).mkdir(parents=True, exist_ok=True)
         self.write_nginx_conf()
-        command = ["nginx", "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-e"]
+        command = [_binary("nginx"), "-p", f"{prefix}/", "-c", str(prefix / "nginx.conf"), "-e"]
         command.append(str(prefix / "logs" / "error.log"))
         with open(prefix / "logs" / "stderr.log", "a") as err:
             self.nginx = subprocess.Popen(command, stdout=err, stderr=err, start_new_session=True)
@@ -265,7 +279,7 @@ def start_pgbouncer(cluster: Cluster, database_url: str) -> None:
         "log_connections = 0\n"
         "log_disconnections = 0\n"
     )
-    command = ["pgbouncer"]
+    command = [_binary("pgbouncer")]
     user = _as_postgres()
     if user:
         shutil.chown(folder, user)
@@ -321,6 +335,7 @@ def start(
 ) -> Cluster:
     """Migrate the database, start PgBouncer (optional), the instances and nginx. The
     caller stops the cluster (stop()); on a failure to start, what started is stopped."""
+    database_url = normalize_database_url(database_url)
     remove_folder = folder is None
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="contract-api-cluster-"))

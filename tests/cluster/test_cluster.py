@@ -1,0 +1,136 @@
+"""Two instances behind nginx, sharing PostgreSQL (directly or through PgBouncer) and Redis:
+limits, ETags and Idempotency-Keys hold across instances; an instance killed, or each one
+restarted in turn, under load: no failed read, no lost or doubled write."""
+
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+
+from tests.cluster.conftest import ACCOUNT_LIMIT, count_rows, record, served_by
+from tests.cluster.load import Load, call
+
+pytestmark = pytest.mark.slow  # starts servers: not in `make test-quick`
+
+LOAD_SECONDS = 1.5
+
+
+def _together(*requests):
+    """Send the requests at the same moment; their answers, in order."""
+    barrier = threading.Barrier(len(requests))
+    answers = [None] * len(requests)
+
+    def run(index, request):
+        barrier.wait()
+        answers[index] = request()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def _resource(cluster, owner) -> str:
+    answer = call(cluster.url, "POST", "/api/v1/resources", {"name": "read me"}, owner)
+    assert answer.status == 201, answer
+    return f"/api/v1/resources/{answer.body['id']}"
+
+
+def _checked_writes(cluster, load: Load) -> dict:
+    """Every acknowledged write is in the database once; nothing was created twice."""
+    counts = count_rows(cluster, [write.name for write in load.writes])
+    lost = [w.name for w in load.writes if w.acknowledged and counts[w.name] == 0]
+    duplicates = [name for name, count in counts.items() if count > 1]
+    unanswered = [w for w in load.writes if not w.acknowledged]
+    assert (lost, duplicates, unanswered) == ([], [], [])
+    return {"lost": len(lost), "duplicates": len(duplicates)}
+
+
+def test_account_limit_holds_across_instances(cluster):
+    """A burst of log-ins from one client address, each claiming another address in
+    X-Forwarded-For, spread over both instances: exactly the limit passes."""
+    source, marker = "127.0.0.2", f"burst-{uuid.uuid4().hex}"
+    account = {"username": f"burst{uuid.uuid4().hex[:8]}", "password": "wrong password!"}
+
+    def log_in(index):
+        headers = {"X-Forwarded-For": f"10.0.0.{index}", "X-Request-ID": f"{marker}-{index}"}
+        return lambda: call(cluster.url, "POST", "/api/v1/tokens", account, headers, source)
+
+    answers = _together(*[log_in(index) for index in range(3 * ACCOUNT_LIMIT)])
+    statuses = Counter(answer.status for answer in answers)
+    assert statuses == {401: ACCOUNT_LIMIT, 429: 2 * ACCOUNT_LIMIT}, statuses
+    assert all("Retry-After" in a.headers for a in answers if a.status == 429)
+    served = [served_by(instance, marker) for instance in cluster.instances]
+    assert all(served) and sum(served) == 3 * ACCOUNT_LIMIT, served
+
+
+def test_etag_from_one_instance_is_honoured_by_the_other(cluster, owner):
+    first, second = (instance.url for instance in cluster.instances)
+    created = call(first, "POST", "/api/v1/resources", {"name": "shared"}, owner)
+    assert created.status == 201
+    path, etag = created.headers["Location"], created.headers["ETag"]
+    assert call(second, "GET", path, headers={**owner, "If-None-Match": etag}).status == 304
+    updated = call(second, "PATCH", path, {"name": "renamed"}, {**owner, "If-Match": etag})
+    assert updated.status == 200 and updated.headers["ETag"] != etag
+    stale = call(first, "PATCH", path, {"name": "lost"}, {**owner, "If-Match": etag})
+    assert stale.status == 412 and stale.media_type == "application/problem+json"
+    assert call(first, "GET", path, headers=owner).body["name"] == "renamed"
+
+
+def test_parallel_posts_with_one_key_create_once(cluster, owner):
+    name = f"once-{uuid.uuid4().hex[:8]}"
+    headers = {**owner, "Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": name}
+
+    def post():
+        return call(cluster.url, "POST", "/api/v1/resources", {"name": name}, headers)
+
+    answers = _together(*[post] * 20)
+    first = [a for a in answers if a.status == 201 and "Idempotent-Replayed" not in a.headers]
+    replayed = [a for a in answers if a.headers.get("Idempotent-Replayed") == "true"]
+    in_flight = [a for a in answers if a.status == 409]
+    assert len(first) == 1 and len(first) + len(replayed) + len(in_flight) == 20
+    assert all(a.body == first[0].body for a in replayed)
+    assert count_rows(cluster, [name]) == {name: 1}
+    served = [served_by(instance, name) for instance in cluster.instances]
+    assert all(served) and sum(served) == 20, served
+
+
+def test_instance_killed_under_load(cluster, owner):
+    """SIGKILL to one instance (master and workers): reads go on through the other, and
+    clients that retry their POSTs with the same key create each resource once."""
+    victim = cluster.instances[0]
+    started = time.monotonic()
+    try:
+        with Load(cluster.url, owner, _resource(cluster, owner), prefix="kill") as load:
+            time.sleep(LOAD_SECONDS)
+            victim.kill()
+            time.sleep(2 * LOAD_SECONDS)
+        seconds = time.monotonic() - started
+    finally:
+        if victim.process.poll() is not None:
+            victim.start()
+    figures = {"seconds": seconds, **load.figures(), **_checked_writes(cluster, load)}
+    record(cluster.mode, "one instance SIGKILLed", figures)
+    print(f"\n{cluster.mode}, one instance killed: {figures}")
+    assert figures["failed_reads"] == 0, Counter(a.status for a in load.reads)
+    assert figures["reads"] > 0 and figures["writes_acknowledged"] > 0
+
+
+def test_rolling_restart_under_load(cluster, owner):
+    """Each instance in turn: out of nginx, SIGTERM (it finishes what it serves), started
+    again, ready, back in. Not one error and every acknowledged write kept."""
+    started = time.monotonic()
+    with Load(cluster.url, owner, _resource(cluster, owner), prefix="roll") as load:
+        time.sleep(LOAD_SECONDS / 2)
+        restarts = [cluster.restart(instance.index) for instance in cluster.instances]
+        time.sleep(LOAD_SECONDS / 2)
+    seconds = time.monotonic() - started
+    figures = {"seconds": seconds, **load.figures(), **_checked_writes(cluster, load)}
+    record(cluster.mode, "rolling restart", figures)
+    print(f"\n{cluster.mode}, rolling restart ({restarts} s): {figures}")
+    assert (figures["failed_reads"], figures["post_errors"]) == (0, 0), figures
+    assert figures["reads"] > 0 and figures["writes_acknowledged"] > 0
