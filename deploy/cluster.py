@@ -223,18 +223,22 @@ class Cluster:
         self.drained.discard(index)
         self.reload_nginx()
 
-    def restart(self, index: int, drain: bool = True) -> float:
+    def restart(self, index: int, drain: bool = True) -> dict[str, float]:
         """Restart one instance: out of nginx first (drain), then SIGTERM (it finishes what
-        it serves), start, wait for /health/ready, back into nginx. Seconds it took."""
-        started = time.monotonic()
+        it serves), start, wait for /health/ready, back into nginx. Seconds each step took."""
         instance = self.instances[index]
-        if drain:
-            self.drain(index)
-        instance.terminate()
-        instance.start()
-        if drain:
-            self.undrain(index)
-        return time.monotonic() - started
+        steps = [
+            ("drain", lambda: self.drain(index) if drain else None),
+            ("stop", instance.terminate),
+            ("start", instance.start),
+            ("undrain", lambda: self.undrain(index) if drain else None),
+        ]
+        seconds = {}
+        for name, step in steps:
+            started = time.monotonic()
+            step()
+            seconds[name] = round(time.monotonic() - started, 2)
+        return seconds
 
     def stop(self) -> None:
         """nginx first (it finishes its requests), then the instances, then PgBouncer."""
@@ -272,6 +276,8 @@ def start_pgbouncer(cluster: Cluster, database_url: str) -> None:
         "auth_type = trust\n"
         f"auth_file = {folder / 'userlist.txt'}\n"
         "pool_mode = transaction\n"
+        # SHOW POOLS, SHOW STATS... on the admin console (database `pgbouncer`).
+        f"admin_users = {url.username}\n"
         "default_pool_size = 20\n"
         "max_client_conn = 500\n"
         # The instances' connect_timeout is 5 s: hand out a server connection sooner.

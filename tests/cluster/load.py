@@ -18,6 +18,8 @@ from tests.http_client import Answer
 RETRY_STATUSES = {None, 409, 502, 503, 504}
 RETRY_PAUSE = 0.05
 MAX_ATTEMPTS = 40
+# Between one thread's requests: steady load that leaves the two instances' restarts some CPU.
+THINK_SECONDS = 0.02
 
 
 def call(
@@ -82,6 +84,7 @@ class Load:
     def _read(self) -> None:
         while not self._stop.is_set():
             self.reads.append(call(self.base_url, "GET", self.resource_path, headers=self.headers))
+            time.sleep(THINK_SECONDS)
 
     def _write(self) -> None:
         while not self._stop.is_set():
@@ -97,6 +100,7 @@ class Load:
                     write.replayed = (answer.headers or {}).get("Idempotent-Replayed") == "true"
                     break
                 time.sleep(RETRY_PAUSE)
+            time.sleep(THINK_SECONDS)
 
     def __enter__(self):
         targets = [self._read] * self.readers + [self._write] * self.writers

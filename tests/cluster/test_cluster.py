@@ -2,12 +2,14 @@
 limits, ETags and Idempotency-Keys hold across instances; an instance killed, or each one
 restarted in turn, under load: no failed read, no lost or doubled write."""
 
+import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
 
 import pytest
+import sqlalchemy as sa
 
 from tests.cluster.conftest import ACCOUNT_LIMIT, count_rows, record, served_by
 from tests.cluster.load import Load, call
@@ -48,6 +50,35 @@ def _checked_writes(cluster, load: Load) -> dict:
     unanswered = [w for w in load.writes if not w.acknowledged]
     assert (lost, duplicates, unanswered) == ([], [], [])
     return {"lost": len(lost), "duplicates": len(duplicates)}
+
+
+def test_instances_reach_postgresql_the_chosen_way(cluster, owner):
+    """Through PgBouncer, every transaction of the instances runs on its pool (transaction
+    mode, statements never prepared); directly, there is no PgBouncer."""
+    if cluster.mode == "direct":
+        assert cluster.pgbouncer is None
+        assert cluster.served_database_url == cluster.database_url
+        return
+    for _ in range(10):  # psycopg would prepare a statement run five times
+        assert call(cluster.url, "GET", "/api/v1/resources", headers=owner).status == 200
+    database = sa.engine.make_url(cluster.database_url).database
+    psql = ["psql", "-h", "127.0.0.1", "-p", str(cluster.pgbouncer_port), "-U", "postgres"]
+    pools = subprocess.run(
+        [*psql, "-At", "-F", " ", "-c", "SHOW POOLS", "pgbouncer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ours = [line.split() for line in pools.splitlines() if line.startswith(database + " ")]
+    assert ours and ours[0][-1] == "transaction", pools
+    stats = subprocess.run(
+        [*psql, "-At", "-F", " ", "-c", "SHOW STATS", "pgbouncer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    transactions = [line.split()[1] for line in stats.splitlines() if line.startswith(database)]
+    assert transactions and int(transactions[0]) >= 10, stats
 
 
 def test_account_limit_holds_across_instances(cluster):
