@@ -3,6 +3,7 @@ same suite through PgBouncer in transaction mode."""
 
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -82,9 +83,19 @@ def count_rows(cluster, names: list[str]) -> dict[str, int]:
     return {name: counts.get(name, 0) for name in names}
 
 
-def served_by(instance, request_id_prefix: str) -> int:
-    """How many requests whose X-Request-ID starts so the instance answered (its access
-    log)."""
+def served_by(cluster, request_id_prefix: str, total: int) -> list[int]:
+    """How many requests whose X-Request-ID starts so each instance answered, once their
+    access lines (written just after each answer) add up to `total`."""
+    deadline = time.monotonic() + 5
+    while True:
+        served = [_served(instance, request_id_prefix) for instance in cluster.instances]
+        if sum(served) >= total or time.monotonic() > deadline:
+            assert sum(served) == total, served
+            return served
+        time.sleep(0.1)
+
+
+def _served(instance, request_id_prefix: str) -> int:
     served = 0
     for line in instance.access_log.read_text().splitlines():
         try:
@@ -120,14 +131,16 @@ def _report(figures: dict) -> None:
         "through nginx; a POST without an answer, or answered 409/502/503/504, is retried "
         "with its Idempotency-Key).",
         "",
-        "| Mode | Event | Seconds | GETs | failed GETs | POST attempts | POST errors | "
-        "writes acknowledged | retried | stored answers | lost writes | duplicates |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Mode | Event | Seconds | GETs | failed GETs | GETs cut short | POST attempts | "
+        "POST errors | writes acknowledged | retried | stored answers | lost writes | "
+        "duplicates |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for mode, events in figures.items():
         for event, f in events.items():
             lines.append(
                 f"| {mode} | {event} | {f['seconds']:.1f} | {f['reads']} | {f['failed_reads']} "
+                f"| {f['cut_reads']} "
                 f"| {f['posts']} | {f['post_errors']} | {f['writes_acknowledged']} "
                 f"| {f['writes_retried']} | {f['stored_answers']} | {f['lost']} "
                 f"| {f['duplicates']} |"

@@ -32,20 +32,23 @@ def call(
     timeout: float = 10,
 ) -> Answer:
     """One request on a new connection from a chosen loopback address (each address is its
-    own client for the rate limits); a failed connection is an Answer with status None."""
+    own client for the rate limits). A failed connection is an Answer with status None; an
+    answer cut off after its headers keeps its status and carries the error."""
     parts = urlsplit(base_url)
     connection = http.client.HTTPConnection(
         parts.hostname, parts.port, timeout=timeout, source_address=(source, 0)
     )
     data = None if body is None else json.dumps(body).encode()
     all_headers = {"Content-Type": "application/json", **(headers or {})}
-    started = time.monotonic()
+    started, response = time.monotonic(), None
     try:
         connection.request(method, path, body=data, headers=all_headers)
         response = connection.getresponse()
         raw = response.read()
-    except OSError as error:
-        return Answer(None, time.monotonic() - started, error=repr(error))
+    except (OSError, http.client.HTTPException) as error:
+        # Cut short after the status line and headers came: the status, and the error.
+        status = None if response is None else response.status
+        return Answer(status, time.monotonic() - started, error=repr(error))
     finally:
         connection.close()
     media_type = response.headers.get_content_type()
@@ -95,8 +98,9 @@ class Load:
                 answer = call(
                     self.base_url, "POST", "/api/v1/resources", {"name": write.name}, headers
                 )
-                write.statuses.append(answer.status)
-                if answer.status not in RETRY_STATUSES:
+                # An answer cut off after its headers is no answer: retried.
+                write.statuses.append(None if answer.error else answer.status)
+                if write.statuses[-1] not in RETRY_STATUSES:
                     write.replayed = (answer.headers or {}).get("Idempotent-Replayed") == "true"
                     break
                 time.sleep(RETRY_PAUSE)
@@ -119,7 +123,10 @@ class Load:
         attempts = [status for write in self.writes for status in write.statuses]
         return {
             "reads": len(self.reads),
-            "failed_reads": sum(answer.status != 200 for answer in self.reads),
+            # Refused, or an error status: what nginx is there to prevent.
+            "failed_reads": sum(a.status != 200 for a in self.reads),
+            # The headers came, then the instance died: nginx had already passed them on.
+            "cut_reads": sum(a.status is not None and bool(a.error) for a in self.reads),
             "posts": len(attempts),
             "post_errors": sum(status is None or status >= 300 for status in attempts),
             "post_statuses": dict(Counter(str(status) for status in attempts)),
