@@ -1,8 +1,10 @@
 """The local cluster (deploy/cluster.py) started once per mode: PostgreSQL directly, and the
 same suite through PgBouncer in transaction mode."""
 
+import datetime
 import json
 import os
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -123,13 +125,18 @@ def _report(figures: dict) -> None:
         else ROOT / "build" / "cluster.md"
     )
     target.parent.mkdir(exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     lines = [
         "# The local cluster under faults",
         "",
-        "`CLUSTER_RECORD=1 pytest tests/cluster` (two instances of two sync workers behind "
-        "nginx, PostgreSQL and Redis on 127.0.0.1; three threads reading and three creating "
-        "through nginx; a POST without an answer, or answered 409/502/503/504, is retried "
-        "with its Idempotency-Key).",
+        f"`CLUSTER_RECORD=1 pytest tests/cluster`, {datetime.date.today()}, commit {commit}: "
+        "two instances of two sync workers behind nginx, PostgreSQL and Redis on 127.0.0.1, "
+        "directly or through PgBouncer; three threads reading one resource and three "
+        "creating resources through nginx; a POST without an answer, or answered "
+        "409/502/503/504, is retried with its Idempotency-Key. README, Past one server, "
+        "says what each figure means.",
         "",
         "| Mode | Event | Seconds | GETs | failed GETs | GETs cut short | POST attempts | "
         "POST errors | writes acknowledged | retried | stored answers | lost writes | "
@@ -149,4 +156,10 @@ def _report(figures: dict) -> None:
     for mode, events in figures.items():
         for event, f in events.items():
             lines.append(f"- {mode}, {event}: {f['post_statuses']}")
+    lines += ["", "Rolling restarts, seconds per step of each instance's restart:", ""]
+    for mode, events in figures.items():
+        for event, f in events.items():
+            for index, steps in enumerate(f.get("restarts", [])):
+                described = ", ".join(f"{step} {seconds}" for step, seconds in steps.items())
+                lines.append(f"- {mode}, {event}, instance {index}: {described}")
     target.write_text("\n".join(lines) + "\n")
