@@ -2,7 +2,9 @@
 limits, ETags and Idempotency-Keys hold across instances; an instance killed, or each one
 restarted in turn, under load: no failed read, no lost or doubled write."""
 
+import json
 import os
+import socket
 import subprocess
 import threading
 import time
@@ -12,6 +14,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from tests.assertions import _validator
 from tests.cluster.conftest import ACCOUNT_LIMIT, count_rows, record, served_by
 from tests.cluster.load import Load, call
 
@@ -81,6 +84,58 @@ def test_instances_reach_postgresql_the_chosen_way(cluster, owner):
     ).stdout
     transactions = [line.split()[1] for line in stats.splitlines() if line.startswith(database)]
     assert transactions and int(transactions[0]) >= 10, stats
+
+
+def _raw(cluster, request: bytes) -> tuple[int, str, dict]:
+    """Send bytes nginx cannot parse; the status, media type and parsed body."""
+    with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers["Content-Type"], json.loads(body)
+
+
+def _assert_nginx_problem(status, media_type, body, expected_status):
+    assert (status, media_type) == (expected_status, "application/problem+json"), body
+    _validator("Problem").validate(body)
+    assert body["status"] == expected_status
+
+
+def test_nginx_own_errors_are_problem_documents(cluster):
+    """What nginx refuses itself, or cannot pass on, answers like the app's errors."""
+    big_body = {"name": "x" * (2 * 1024 * 1024)}
+    # A request line too long: nginx never reads the headers, the request id is its own.
+    cases = [
+        (414, "GET", "/api/v1/resources?" + "a" * 9000, None, {}, None),
+        (431, "GET", "/api/v1/resources", None, {"X-Big": "b" * 20_000}, "mine-1"),
+        (413, "POST", "/api/v1/resources", big_body, {}, "mine-1"),
+        (404, "GET", "/.problem/502", None, {}, "mine-1"),
+    ]
+    for expected, method, path, body, headers, request_id in cases:
+        answer = call(cluster.url, method, path, body, {"X-Request-ID": "mine-1", **headers})
+        _assert_nginx_problem(answer.status, answer.media_type, answer.body, expected)
+        assert answer.body["request_id"] == answer.headers["X-Request-ID"]
+        assert request_id in (None, answer.body["request_id"])
+    _assert_nginx_problem(*_raw(cluster, b"GARBAGE\r\n\r\n"), 400)
+    # No instance left to answer: every server marked down.
+    for instance in cluster.instances:
+        cluster.drain(instance.index)
+    try:
+        unsafe_id = 'quote"me'
+        answer = call(cluster.url, "GET", "/api/v1/resources", headers={"X-Request-ID": unsafe_id})
+    finally:
+        for instance in cluster.instances:
+            cluster.undrain(instance.index)
+    _assert_nginx_problem(answer.status, answer.media_type, answer.body, 502)
+    assert answer.body["request_id"] == answer.headers["X-Request-ID"] != unsafe_id
+    # The app's own answers pass through untouched, the caller's request id with them.
+    answer = call(cluster.url, "GET", "/api/v1/resources/999", headers={"X-Request-ID": "mine-2"})
+    assert answer.status == 404 and answer.headers["X-Request-ID"] == "mine-2"
+    assert answer.body["detail"] == "Resource 999 not found."
 
 
 def test_account_limit_holds_across_instances(cluster):
