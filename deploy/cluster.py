@@ -392,7 +392,11 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=ROOT / "build" / "cluster")
     args = parser.parse_args()
     shutil.rmtree(args.folder, ignore_errors=True)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C even when started in the background (where SIGINT comes ignored), the terminal
+    # closing, or a plain kill: all stop the cluster.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupt)
     cluster = start(args.instances, args.pgbouncer, args.database_url, args.port, args.folder)
     try:
         print(f"nginx on {cluster.url} (docs: {cluster.url}/docs)")
@@ -408,7 +412,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut stop()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not cut stop()
         cluster.stop()
         print("stopped.")
 
