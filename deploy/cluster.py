@@ -36,7 +36,6 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/contract_ap
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # What every instance runs with unless the environment or `settings` say otherwise.
 INSTANCE_DEFAULTS = {
-    "SERVICE_PROXY_HOPS": "1",  # nginx, exactly one hop
     "SERVICE_WORKERS": "2",
     "SERVICE_LOG_LEVEL": "warning",
 }
@@ -353,6 +352,8 @@ def start(
         "REDIS_URL": os.environ.get("REDIS_URL", DEFAULT_REDIS_URL),
         **os.environ,
         **(settings or {}),
+        # nginx is exactly one hop, whatever the environment says.
+        "SERVICE_PROXY_HOPS": "1",
     }
     cluster = Cluster(folder, port or free_port(), database_url, database_url, [])
     cluster.remove_folder = remove_folder
