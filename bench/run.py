@@ -67,9 +67,11 @@ def read_settings(environ) -> Settings:
     names = [n.strip() for n in environ.get("BENCH_CONTENDERS", DEFAULT_CONTENDERS).split(",")]
     return Settings(
         contenders=[name for name in names if name],
+        # 3 rounds of 4 s runs after 1 s of warm-up: 7 contenders x 4 endpoints in about
+        # 9 minutes (bench/README.md, "Time budget").
         rounds=int(environ.get("BENCH_ROUNDS", 3)),
-        duration=int(environ.get("BENCH_DURATION", 8)),
-        warmup=int(environ.get("BENCH_WARMUP", 2)),
+        duration=int(environ.get("BENCH_DURATION", 4)),
+        warmup=int(environ.get("BENCH_WARMUP", 1)),
         workers=int(environ.get("BENCH_WORKERS", 2)),
         connections=int(environ.get("BENCH_CONNECTIONS", 32)),
         admin_url=environ.get("BENCH_DATABASE_URL", DEFAULT_ADMIN_URL),
@@ -211,6 +213,7 @@ def bench(settings: Settings, known: dict, log_dir: Path, started: float) -> str
     runs: list[dict] = []
     with throwaway_database(settings.admin_url) as database_url:
         seeded = prepare(database_url)
+        print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
         names = settings.contenders
         for rnd in range(1, settings.rounds + 1):
             # Rotate, so that no contender always runs first or last.
