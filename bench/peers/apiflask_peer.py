@@ -1,10 +1,11 @@
 """APIFlask peer: the three measured operations as its documentation writes them (gunicorn).
 
 `@app.input` / `@app.output` with marshmallow schemas, `@app.auth_required` with
-`HTTPTokenAuth` (the token's scopes as Flask-HTTPAuth roles), Flask-SQLAlchemy models
-(`peers/orm.py`) with their defaults and `db.paginate`. APIFlask's documented pagination puts
-the items and `pagination_builder`'s metadata in one object; the measured answer is the
-product's bare list, so the metadata goes to an `X-Pagination` header instead.
+`HTTPTokenAuth` (the token's scopes as Flask-HTTPAuth roles; reads, whose token is optional,
+check the scope themselves), Flask-SQLAlchemy models (`peers/orm.py`) with their defaults and
+`db.paginate`. APIFlask's documented pagination puts the items and `pagination_builder`'s
+metadata in one object; the measured answer is the product's bare list, so the metadata goes
+to an `X-Pagination` header instead.
 """
 
 import json
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from apiflask import APIFlask, HTTPTokenAuth, Schema, abort
 from apiflask.fields import DateTime, Dict, Integer, String
 from apiflask.validators import Length, OneOf, Range, Regexp
+from flask import request
 from marshmallow import ValidationError, validates
 
 from bench.peers import common
@@ -67,27 +69,37 @@ class PageQuery(Schema):
     )
 
 
-def _user_id() -> int | None:
+def _user_id(scope: str) -> int | None:
+    """The caller of a read, whose token is optional. Flask-HTTPAuth lets a request through
+    `optional=True` with a bad token (as anonymous) or without the role (as the user); the
+    product answers those 401 and 403, and so does this peer."""
     token = auth.current_user
-    return token.user_id if token else None
+    if token is None:
+        if "Authorization" in request.headers:
+            abort(401, "The bearer token is invalid.", headers={"WWW-Authenticate": common.REALM})
+        return None
+    if scope not in token.scope.split():
+        abort(403, f"This token lacks the scope: {scope}.")
+    return token.user_id
 
 
 @app.get(f"/api/v1/resources/<int(max={common.MAX_ID}):resource_id>")
-@app.auth_required(auth, roles=[common.READ_SCOPE], optional=True)
+@app.auth_required(auth, optional=True)
 @app.output(ResourceOut)
 def get_resource(resource_id: int):
+    user_id = _user_id(common.READ_SCOPE)
     resource = db.get_or_404(Resource, resource_id)
-    if not can_see(resource, _user_id()):
+    if not can_see(resource, user_id):
         abort(404, f"Resource {resource_id} not found.")
     return resource, {"ETag": common.etag(resource.version)}
 
 
 @app.get("/api/v1/resources")
-@app.auth_required(auth, roles=[common.READ_SCOPE], optional=True)
+@app.auth_required(auth, optional=True)
 @app.input(PageQuery, location="query")
 @app.output(ResourceOut(many=True))
 def list_resources(query_data: dict):
-    query = db.select(Resource).where(visible_to(_user_id())).order_by(*ORDER)
+    query = db.select(Resource).where(visible_to(_user_id(common.READ_SCOPE))).order_by(*ORDER)
     pagination = db.paginate(query, page=query_data["page"], per_page=query_data["page_size"])
     metadata = {
         "total": pagination.total,
