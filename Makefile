@@ -47,8 +47,9 @@ fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.fuzz.live --max-examples $(FUZZ_EXAMPLES) \
 	    $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
-## Load-test the product against bare Flask and FastAPI on a throwaway PostgreSQL database
-## (wrk; BENCH_* settings in bench/README.md); writes bench/results/latest.{md,json,png}.
+## Load-test the product against bare Flask, FastAPI, APIFlask and flask-smorest on a throwaway
+## PostgreSQL database (wrk; BENCH_* settings in bench/README.md); writes
+## bench/results/latest.{md,json,png}.
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.run
