@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# jQuery for the browser tests' page, from the npm lock file.
+# The suite's Node tools (linters, SDK and Postman tools, jQuery) and the docs UIs' sources, from
+# the npm lock file (package.json says which is which).
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
