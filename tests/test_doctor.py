@@ -74,3 +74,19 @@ def test_only_what_make_run_needs_fails_the_preflight(monkeypatch, capsys):
 )
 def test_node_versions_redocly_accepts(version, ok):
     assert doctor.node_version_ok(version) is ok
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "scheme"),
+    [("Redis", "REDIS_URL", "redis"), ("PostgreSQL server", "TEST_POSTGRES_URL", "postgresql")],
+)
+def test_a_server_that_never_answers_is_missing_within_a_second(
+    monkeypatch, name, variable, scheme
+):
+    check = {item.name: item.check for item in doctor.ITEMS}[name]
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        monkeypatch.setenv(variable, f"{scheme}://127.0.0.1:{silent.getsockname()[1]}/0")
+        started = time.monotonic()
+        with pytest.raises(doctor.Missing, match=r"no usable answer from .*timed out"):
+            check()
+    assert time.monotonic() - started < 3

@@ -133,7 +133,7 @@ def _read_exactly(connection: socket.socket, size: int) -> bytes:
     while len(data) < size:
         chunk = connection.recv(size - len(data))
         if not chunk:
-            raise Missing("the server closed the connection")
+            raise ConnectionError("the server closed the connection")
         data += chunk
     return data
 
@@ -148,6 +148,13 @@ def postgres_server_version(url: str) -> str:
         f"{key}\0{value}\0".encode() for key, value in [("user", user), ("database", database)]
     )
     body += b"\0"
+    try:
+        return _postgres_startup(url, body)
+    except OSError as error:  # something listens there, but does not answer as PostgreSQL
+        raise Missing(f"no usable answer from {url}: {error}") from None
+
+
+def _postgres_startup(url: str, body: bytes) -> str:
     with _connect(url, 5432) as connection:
         connection.sendall(struct.pack("!I", len(body) + 4) + body)
         version = "?"
@@ -216,19 +223,23 @@ def check_pg_bin() -> str:
     return found
 
 
-def _redis_command(connection, *words: str) -> bytes:
+def _receive(connection: socket.socket) -> bytes:
+    chunk = connection.recv(65536)
+    if not chunk:
+        raise ConnectionError("the server closed the connection")
+    return chunk
+
+
+def _redis_command(connection: socket.socket, *words: str) -> bytes:
     command = f"*{len(words)}\r\n" + "".join(f"${len(w.encode())}\r\n{w}\r\n" for w in words)
     connection.sendall(command.encode())
     reply = b""
     while not reply.endswith(b"\r\n"):
-        chunk = connection.recv(65536)
-        if not chunk:
-            raise Missing("Redis closed the connection")
-        reply += chunk
+        reply += _receive(connection)
     if reply.startswith(b"$"):
-        size = int(reply[1 : reply.index(b"\r\n")])
-        while len(reply) < reply.index(b"\r\n") + 2 + size + 2:
-            reply += connection.recv(65536)
+        head = reply.index(b"\r\n")
+        while len(reply) < head + 2 + int(reply[1:head]) + 2:
+            reply += _receive(connection)
     if reply.startswith(b"-"):
         raise Missing(f"Redis answered {reply[1:].strip().decode(errors='replace')}")
     return reply
@@ -238,19 +249,21 @@ def check_redis() -> str:
     url = os.environ.get("REDIS_URL", REDIS_URL)
     parts = urlsplit(url)
     connection = _connect(url, 6379)
-    if parts.scheme == "rediss":
-        connection = ssl.create_default_context().wrap_socket(
-            connection, server_hostname=parts.hostname
-        )
-    with connection:
-        try:
-            if parts.password:
-                user = [unquote(parts.username)] if parts.username else []
-                _redis_command(connection, "AUTH", *user, unquote(parts.password))
-            _redis_command(connection, "PING")
-            info = _redis_command(connection, "INFO", "server").decode(errors="replace")
-        except OSError as error:
-            raise Missing(f"unreachable at {url}: {error}") from None
+    try:
+        if parts.scheme == "rediss":
+            context = ssl.create_default_context()
+            connection = context.wrap_socket(connection, server_hostname=parts.hostname)
+        if parts.password:
+            user = [unquote(parts.username)] if parts.username else []
+            _redis_command(connection, "AUTH", *user, unquote(parts.password))
+        _redis_command(connection, "PING")
+        info = _redis_command(connection, "INFO", "server").decode(errors="replace")
+    except OSError as error:  # something listens there, but does not answer as Redis
+        raise Missing(f"no usable answer from {url}: {error}") from None
+    except Missing as error:
+        raise Missing(f"{url}: {error}") from None
+    finally:
+        connection.close()
     found = re.search(r"redis_version:(\S+)", info)
     return f"{found.group(1) if found else '?'} at {url}"
 
