@@ -115,7 +115,7 @@ def check_node_modules() -> str:
 def check_chromium() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        raise Missing(f"not found at {path} (or set CHROMIUM_PATH)")
+        raise Missing(f"not found at {path} (CHROMIUM_PATH names another)")
     return f"{_version(_output(path, '--version'))} at {path}"
 
 
@@ -269,14 +269,15 @@ def check_redis() -> str:
 
 
 def check_java() -> str:
-    text = _output(_which("java"), "-version")
+    path = _which("java")
+    text = _output(path, "-version")
     found = re.search(r'version "(\d+)(?:\.(\d+))?', text)
     major = int(found.group(1)) if found else 0
     if major == 1 and found.group(2):  # "1.8.0" is Java 8
         major = int(found.group(2))
     if major < 11:
         raise Missing(f"java is {text.splitlines()[0]}; OpenAPI Generator needs Java 11 or later")
-    return _version(text)
+    return f"{_version(text)} at {path}"
 
 
 def check_program(program: str, *version_args: str) -> Callable[[], str]:
@@ -323,7 +324,7 @@ ITEMS = [
         "Chromium",
         check_chromium,
         "tests/browser/ skip" + REQUIRE,
-        "apt-get install chromium (Ubuntu: the snap, or CHROMIUM_PATH to a Chrome); "
+        "apt-get install chromium (Debian; elsewhere CHROMIUM_PATH to a Chromium or Chrome); "
         "brew install --cask chromium, "
         "CHROMIUM_PATH=/Applications/Chromium.app/Contents/MacOS/Chromium",
     ),
@@ -364,8 +365,7 @@ ITEMS = [
         "nginx",
         check_program("nginx", "-v"),
         "tests/cluster/ (proxy in front of gunicorn) skip" + REQUIRE,
-        "apt-get install nginx (then systemctl disable --now nginx: the tests start their own); "
-        "brew install nginx",
+        "apt-get install nginx; brew install nginx",
     ),
     Item(
         "PgBouncer",
