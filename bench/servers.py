@@ -61,6 +61,8 @@ def _granian(threads: int | None, app: str = "service:create_app", factory: bool
 def _flask_bare(port: int, workers: int) -> list[str]:
     return [
         *(str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+        # As gunicorn.conf.py: no control socket at the per-user path another master may hold.
+        "--no-control-socket",
         "bench.peers.flask_bare:app",
     ]
 
