@@ -65,6 +65,8 @@ def _gunicorn(app: str) -> Argv:
 
     def argv(port: int, workers: int) -> list[str]:
         command = [str(BIN / "gunicorn"), "--workers", str(workers)]
+        # As gunicorn.conf.py: no control socket at the per-user path another master may hold.
+        command.append("--no-control-socket")
         return [*command, "--bind", f"127.0.0.1:{port}", app]
 
     return argv
