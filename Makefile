@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# jQuery for the browser tests' page, from the npm lock file.
+# The suite's Node tools (linters, SDK and Postman tools, jQuery) and the docs UIs' sources, from
+# the npm lock file (package.json says which is which).
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood cluster
+.PHONY: run test test-quick lint doctor fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood cluster
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +28,13 @@ run: migrate
 # the worlds a file builds once serve all of its tests.
 PYTEST_PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-## Lint, then the whole test suite.
-test: $(INSTALLED) $(NODE_MODULES) lint
+## What this machine has of the tools and services `make run` and the suite use (stdlib only:
+## runs before the venv exists). Fails only for what `make run` itself needs.
+doctor:
+	@$(PYTHON) tools/doctor.py
+
+## The preflight, lint, then the whole test suite.
+test: doctor $(INSTALLED) $(NODE_MODULES) lint
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 ## The inner loop: every test that needs no server, browser or external tool, on SQLite only.
@@ -47,8 +53,9 @@ fuzz: $(INSTALLED)
 	$(BIN)/python -m tests.fuzz.live --max-examples $(FUZZ_EXAMPLES) \
 	    $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_DATABASE_URL),--database-url $(FUZZ_DATABASE_URL))
 
-## Load-test the product against bare Flask and FastAPI on a throwaway PostgreSQL database
-## (wrk; BENCH_* settings in bench/README.md); writes bench/results/latest.{md,json,png}.
+## Load-test the product against bare Flask, FastAPI, APIFlask and flask-smorest on a throwaway
+## PostgreSQL database (wrk; BENCH_* settings in bench/README.md); writes
+## bench/results/latest.{md,json,png}.
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.run

@@ -38,6 +38,10 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # gunicorn answers over-long request lines with an HTML 414 of its own; 0 lets the app see
 # them (gunicorn still caps a line at 1 MiB) so the client gets a JSON problem document.
 limit_request_line = 0
+# gunicorn 25+ opens a control socket (for gunicornc) at one path per user, outside the
+# instance: a second master on the machine takes it over and the first to stop deletes it.
+# Nothing here uses gunicornc (reload with `kill -HUP <master pid>`), so there is none.
+control_socket_disable = True
 
 # One JSON line per request on stdout (service/logs.py); every other record JSON on stderr.
 logger_class = "service.logs.JsonAccessLogger"

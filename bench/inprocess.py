@@ -9,27 +9,30 @@ difference between a run of 2N and one of N requests, so start-up and imports ca
 
     python -m bench.inprocess [--valgrind] [--requests N] [--contenders product,flask-bare]
 
-The list is measured warm (one page re-read) and cold (`list-100-cold`: eleven pages in turn).
+The endpoints are the load test's: the list warm (`list-100-warm`: the first page re-read)
+and cold (`list-100-cold`: the caller's other pages, the second to the last, in turn). The
+contenders: `product`, `flask-bare`, and the schema-driven peers `apiflask` and
+`flask-smorest` (not in the default run).
 """
 
 import argparse
+import importlib
 import io
-import json
 import os
 import re
 import sys
 import time
 
 from bench import run, servers
-from bench.endpoints import NAMES, POST_BODY, endpoints
+from bench.endpoints import NAMES, endpoints
 
 WARM_UP = 50
 CONTENDERS = ("product", "flask-bare")
-# The list, cold: the caller's first eleven pages of 100 in turn, 1,100 rows, more than a
-# per-process cache of the rows read last would keep, so nothing an earlier request read
-# serves the next. "list-100" re-reads one page.
-COLD_LIST = "list-100-cold"
-COLD_PAGES = 11
+PEER_APPS = {
+    "flask-bare": "bench.peers.flask_bare",
+    "apiflask": "bench.peers.apiflask_peer",
+    "flask-smorest": "bench.peers.smorest_peer",
+}
 
 
 def _wsgi_app(contender: str):
@@ -37,9 +40,7 @@ def _wsgi_app(contender: str):
         from service import create_app
 
         return create_app()
-    from bench.peers.flask_bare import app
-
-    return app
+    return importlib.import_module(PEER_APPS[contender]).app
 
 
 def _call(app, environ: dict, body: bytes) -> None:
@@ -53,32 +54,23 @@ def _call(app, environ: dict, body: bytes) -> None:
         raise RuntimeError(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}: {statuses[0]}")
 
 
-def _measured() -> list[str]:
-    return [*NAMES[:2], COLD_LIST, *NAMES[2:]]
-
-
 def _environs(endpoint_name: str) -> tuple[list[dict], bytes]:
     """The WSGI environ(s) of one measured endpoint (several: one per page, when cold)."""
     from werkzeug.test import EnvironBuilder
 
-    listed = endpoints(int(os.environ["BENCH_RESOURCE_ID"]))
-    base = "list-100" if endpoint_name == COLD_LIST else endpoint_name
-    endpoint = next(e for e in listed if e.name == base)
-    path, _, query = endpoint.path.partition("?")
-    queries = [query]
-    if endpoint_name == COLD_LIST:
-        queries = [f"{query}&page={page}" for page in range(1, COLD_PAGES + 1)]
-    body = json.dumps(POST_BODY).encode() if endpoint.method == "POST" else b""
+    listed = endpoints(int(os.environ["BENCH_RESOURCE_ID"]), int(os.environ["BENCH_PAGES"]))
+    endpoint = next(e for e in listed if e.name == endpoint_name)
+    body = endpoint.body.encode()
     environs = [
         EnvironBuilder(
-            path=path,
-            query_string=query,
+            path=path.partition("?")[0],
+            query_string=path.partition("?")[2],
             method=endpoint.method,
             headers={"Authorization": f"Bearer {os.environ['BENCH_TOKEN']}"},
             data=body,
             content_type="application/json" if body else None,
         ).get_environ()
-        for query in queries
+        for path in endpoint.paths()
     ]
     return environs, body
 
@@ -135,10 +127,11 @@ def main() -> int:
         # The same settings as the load test's product; hash seed fixed for steady counts.
         env = {**os.environ, **servers.PRODUCT_ENV, "DATABASE_URL": database_url}
         env |= {"BENCH_TOKEN": seeded["token"], "BENCH_RESOURCE_ID": str(seeded["resource_id"])}
+        env["BENCH_PAGES"] = str(seeded["reference"]["total_pages"])
         env["PYTHONHASHSEED"] = "0"
         print(f"| Contender | Endpoint | {unit} per request |\n|---|---|---:|")
         for contender in arguments.contenders.split(","):
-            for endpoint in _measured():
+            for endpoint in NAMES:
                 cost = measure(contender, endpoint, requests, arguments.valgrind, env)
                 print(f"| {contender} | {endpoint} | {cost:,} |", flush=True)
     return 0

@@ -65,12 +65,23 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def wrk(url: str, seconds: float, connections: int, method: str, body: str, token: str) -> dict:
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int,
+    method: str,
+    body: str,
+    token: str,
+    first_page: int = 1,
+    pages: int = 0,
+) -> dict:
     """One wrk run (one thread, `connections` connections); its report.lua JSON, with the
-    load generator's own CPU use in cores."""
+    load generator's own CPU use in cores. With `pages`, each request asks for the next page
+    of first_page .. first_page + pages - 1 in turn (`&page=N`)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
     command += ["--latency", "-s", str(LUA), url]
     env = {**os.environ, "BENCH_METHOD": method, "BENCH_BODY": body, "BENCH_TOKEN": token}
+    env |= {"BENCH_FIRST_PAGE": str(first_page), "BENCH_PAGES": str(pages)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)

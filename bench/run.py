@@ -25,11 +25,16 @@ from bench import measure, report, servers, smoke
 from bench.endpoints import endpoints
 
 RESULTS = Path(__file__).parent / "results"
-DEFAULT_CONTENDERS = "product-gunicorn,product-granian,flask-bare,flask-bare-granian,fastapi"
+DEFAULT_CONTENDERS = (
+    "product-gunicorn,product-granian,flask-bare,flask-bare-granian,fastapi,apiflask,flask-smorest"
+)
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PACKAGES = (
     "flask",
     "flask-smorest",
+    "apiflask",
+    "flask-sqlalchemy",
+    "flask-httpauth",
     "marshmallow",
     "sqlalchemy",
     "psycopg",
@@ -62,9 +67,11 @@ def read_settings(environ) -> Settings:
     names = [n.strip() for n in environ.get("BENCH_CONTENDERS", DEFAULT_CONTENDERS).split(",")]
     return Settings(
         contenders=[name for name in names if name],
+        # 3 rounds of 4 s runs after 1 s of warm-up: 7 contenders x 4 endpoints in about
+        # 9 minutes (bench/README.md, "Time budget").
         rounds=int(environ.get("BENCH_ROUNDS", 3)),
-        duration=int(environ.get("BENCH_DURATION", 8)),
-        warmup=int(environ.get("BENCH_WARMUP", 2)),
+        duration=int(environ.get("BENCH_DURATION", 4)),
+        warmup=int(environ.get("BENCH_WARMUP", 1)),
         workers=int(environ.get("BENCH_WORKERS", 2)),
         connections=int(environ.get("BENCH_CONNECTIONS", 32)),
         admin_url=environ.get("BENCH_DATABASE_URL", DEFAULT_ADMIN_URL),
@@ -122,7 +129,7 @@ def measure_contender(
     server = servers.start(contender, settings.workers, {"DATABASE_URL": database_url}, log_dir)
     runs = []
     try:
-        targets = endpoints(seeded["resource_id"])
+        targets = endpoints(seeded["resource_id"], seeded["reference"]["total_pages"])
         auth = {"Authorization": f"Bearer {token}"}
         servers.wait_until_ready(server, targets[0].path, auth)
         servers.wait_until_idle(server)
@@ -131,6 +138,7 @@ def measure_contender(
         for target in targets:
             url = server.base_url + target.path
             request = {"method": target.method, "body": target.body, "token": token}
+            request |= {"first_page": target.first_page, "pages": target.pages}
             warm = measure.wrk(url, settings.warmup, settings.connections, **request)
             run = measure.measured_run(
                 server.pgid, url, settings.duration, settings.connections, **request
@@ -143,7 +151,7 @@ def measure_contender(
                     )
             runs.append({"round": rnd, "contender": contender.name, "endpoint": target.name, **run})
             print(
-                f"  {contender.name:<18} {target.name:<9} {run['rps']:7.0f} rps  "
+                f"  {contender.name:<18} {target.name:<13} {run['rps']:7.0f} rps  "
                 f"p99 {run['p99_ms']:6.1f} ms  {run['cpu_us_per_request']:6.0f} µs/req  "
                 f"load {run['loadavg']:.1f}",
                 flush=True,
@@ -205,6 +213,7 @@ def bench(settings: Settings, known: dict, log_dir: Path, started: float) -> str
     runs: list[dict] = []
     with throwaway_database(settings.admin_url) as database_url:
         seeded = prepare(database_url)
+        print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
         names = settings.contenders
         for rnd in range(1, settings.rounds + 1):
             # Rotate, so that no contender always runs first or last.

@@ -7,7 +7,7 @@
 import json
 import sys
 
-from bench.endpoints import LIST_PATH, POST_BODY, POST_PATH
+from bench.endpoints import COLD_FIRST_PAGE, LIST_PATH, POST_BODY, POST_PATH, cold_pages
 from service import create_app
 from service.data import grants as grant_data
 from service.data import resources as resource_data
@@ -74,14 +74,26 @@ def seed(app) -> dict:
 
 
 def references(app, seeded: dict) -> dict:
-    """The product's answers to the three measured requests (the POST's row is deleted)."""
+    """The product's answers to the measured requests (the POST's row is deleted): GET one,
+    the list's first page, one of the pages the list cold goes through (the middle one), POST;
+    and the number of the caller's pages of 100."""
     client = app.test_client()
     headers = {"Authorization": f"Bearer {seeded['token']}"}
     one = _expect(client.get(f"/api/v1/resources/{seeded['resource_id']}", headers=headers), 200)
-    page = _expect(client.get(LIST_PATH, headers=headers), 200)
+    listed = client.get(LIST_PATH, headers=headers)
+    page = _expect(listed, 200)
+    total_pages = json.loads(listed.headers["X-Pagination"])["total_pages"]
+    cold_page = COLD_FIRST_PAGE + cold_pages(total_pages) // 2
+    cold = _expect(client.get(f"{LIST_PATH}&page={cold_page}", headers=headers), 200)
     created = _expect(client.post(POST_PATH, json=POST_BODY, headers=headers), 201)
     _expect(client.delete(f"/api/v1/resources/{created['id']}", headers=headers), 204)
-    return {"get_one": one, "list": page, "post": created}
+    return {
+        "get_one": one,
+        "list": page,
+        "list_cold": {"page": cold_page, "items": cold},
+        "post": created,
+        "total_pages": total_pages,
+    }
 
 
 def main() -> int:

@@ -35,7 +35,9 @@ Argv = Callable[[int, int], list[str]]
 @dataclass(frozen=True)
 class Contender:
     name: str
-    role: str  # "product", "flask-bare" (the baseline) or "fastapi" (the peer)
+    # "product", "flask-bare" (the baseline), "fastapi" (the peer) or "schema-peer" (a Flask
+    # library users would pick instead: APIFlask, flask-smorest)
+    role: str
     argv: Argv  # (port, workers) -> command
     # The HTTP server: CPU is compared with the bare-Flask baseline on the same one.
     server: str
@@ -58,11 +60,16 @@ def _granian(threads: int | None, app: str = "service:create_app", factory: bool
     return argv
 
 
-def _flask_bare(port: int, workers: int) -> list[str]:
-    return [
-        *(str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
-        "bench.peers.flask_bare:app",
-    ]
+def _gunicorn(app: str) -> Argv:
+    """gunicorn's defaults (sync workers, no access log) for a peer's app."""
+
+    def argv(port: int, workers: int) -> list[str]:
+        command = [str(BIN / "gunicorn"), "--workers", str(workers)]
+        # As gunicorn.conf.py: no control socket at the per-user path another master may hold.
+        command.append("--no-control-socket")
+        return [*command, "--bind", f"127.0.0.1:{port}", app]
+
+    return argv
 
 
 def _fastapi(port: int, workers: int) -> list[str]:
@@ -105,7 +112,11 @@ def contenders(environ: dict[str, str]) -> dict[str, Contender]:
             "worker), no access log",
         ),
         Contender(
-            "flask-bare", "flask-bare", _flask_bare, "gunicorn", note="gunicorn sync, no access log"
+            "flask-bare",
+            "flask-bare",
+            _gunicorn("bench.peers.flask_bare:app"),
+            "gunicorn",
+            note="gunicorn sync, no access log",
         ),
         Contender(
             "flask-bare-granian",
@@ -121,6 +132,22 @@ def contenders(environ: dict[str, str]) -> dict[str, Contender]:
             _fastapi,
             "uvicorn",
             note="uvicorn + uvloop + httptools, no access log",
+        ),
+        Contender(
+            "apiflask",
+            "schema-peer",
+            _gunicorn("bench.peers.apiflask_peer:app"),
+            "gunicorn",
+            note="APIFlask with marshmallow schemas and Flask-SQLAlchemy models, gunicorn sync, "
+            "no access log",
+        ),
+        Contender(
+            "flask-smorest",
+            "schema-peer",
+            _gunicorn("bench.peers.smorest_peer:app"),
+            "gunicorn",
+            note="flask-smorest with marshmallow schemas and Flask-SQLAlchemy models, gunicorn "
+            "sync, no access log",
         ),
     ]
     if environ.get("BENCH_PRODUCT_COMMAND"):

@@ -50,19 +50,25 @@ def _require(status: int, expected: int, what: str) -> None:
 
 
 def check(name: str, base_url: str, seeded: dict) -> None:
-    """GET one equal, list items equal (in order), POST: same keys, types and given values."""
+    """GET one equal, list items equal in order (the first page and one of the cold ones),
+    POST: the same keys, types and given values."""
     token, reference = seeded["token"], seeded["reference"]
     status, one = _call(base_url, "GET", f"/api/v1/resources/{seeded['resource_id']}", token)
     _require(status, 200, "GET one")
     if one != reference["get_one"]:
         raise SmokeError(f"{name} GET one: {_differences(one, reference['get_one'])}")
-    status, page = _call(base_url, "GET", LIST_PATH, token)
-    _require(status, 200, "GET list")
-    if len(page) != len(reference["list"]):
-        raise SmokeError(f"{name} list: {len(page)} items, not {len(reference['list'])}")
-    for index, (got, want) in enumerate(zip(page, reference["list"], strict=True)):
-        if got != want:
-            raise SmokeError(f"{name} list item {index}: {_differences(got, want)}")
+    cold = reference["list_cold"]
+    for path, wanted in (
+        (LIST_PATH, reference["list"]),
+        (f"{LIST_PATH}&page={cold['page']}", cold["items"]),
+    ):
+        status, page = _call(base_url, "GET", path, token)
+        _require(status, 200, f"GET {path}")
+        if len(page) != len(wanted):
+            raise SmokeError(f"{name} {path}: {len(page)} items, not {len(wanted)}")
+        for index, (got, want) in enumerate(zip(page, wanted, strict=True)):
+            if got != want:
+                raise SmokeError(f"{name} {path} item {index}: {_differences(got, want)}")
     status, created = _call(base_url, "POST", POST_PATH, token, POST_BODY)
     _require(status, 201, "POST")
     if problems := _differences(created, reference["post"]):

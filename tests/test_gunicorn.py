@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -68,9 +68,9 @@ class Server:
         return body.decode()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("gunicorn")
+@contextmanager
+def _gunicorn(folder: Path, **settings: str):
+    """gunicorn as `make run` starts it, on a free port, with its SQLite database in folder."""
     port = free_port()
     env = {
         **os.environ,
@@ -78,6 +78,7 @@ def server(tmp_path_factory):
         "SERVICE_WORKERS": str(WORKERS),
         "SERVICE_BIND": f"127.0.0.1:{port}",
         "DATABASE_URL": f"sqlite:///{folder}/service.sqlite3",
+        **settings,
     }
     # As `make run` does: gunicorn.conf.py picks the metrics folder.
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -92,6 +93,12 @@ def server(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with _gunicorn(tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server
 
 
 def _wait_for_log(server: Server, predicate, timeout: float = 10) -> dict:
@@ -221,3 +228,21 @@ def test_broken_chunk_framing_is_a_problem_document_not_a_500(server, path):
     assert head.startswith(b"HTTP/1.1 400"), head
     assert b"Content-Type: application/problem+json" in head, head
     assert json.loads(body)["status"] == 400
+
+
+def test_masters_side_by_side_open_no_shared_control_socket(tmp_path):
+    """gunicorn's default control socket is one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn):
+    two masters would fight over it. gunicorn.conf.py turns it off."""
+    home = tmp_path / "home"
+    runtime = home / "run"
+    runtime.mkdir(parents=True)
+    user = {"HOME": str(home), "XDG_RUNTIME_DIR": str(runtime), "SERVICE_WORKERS": "1"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with _gunicorn(tmp_path / "a", **user) as first, _gunicorn(tmp_path / "b", **user) as second:
+        assert first.request("/health/live")[0] == 200
+        assert second.request("/health/live")[0] == 200
+        assert [path for path in home.rglob("*") if path != runtime] == []
+    for server in (first, second):
+        messages = [record["message"] for record in server.json_lines("stderr")]
+        assert not [message for message in messages if "ontrol socket" in message], messages

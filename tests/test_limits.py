@@ -2,6 +2,9 @@
 
 import logging
 import os
+import socket
+import sys
+import time
 import uuid
 
 import pytest
@@ -111,14 +114,26 @@ def test_login_limit_is_tighter_than_the_default(tmp_path):
 
 
 def _redis_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    """REDIS_URL if a Redis answers there within a second; else skip (or fail)."""
+    # A read timeout too: a host that accepts and never answers must not hang the test.
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
-    except redis.exceptions.ConnectionError as error:
+    except redis.exceptions.RedisError as error:
         service_missing(f"Redis unreachable at {REDIS_URL}: {error}")
     finally:
         client.close()
     return REDIS_URL
+
+
+def test_redis_that_never_answers_is_missing_within_a_second(monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        monkeypatch.setattr(sys.modules[__name__], "REDIS_URL", url)
+        started = time.monotonic()
+        with pytest.raises((pytest.skip.Exception, pytest.fail.Exception), match="unreachable"):
+            _redis_url()
+    assert time.monotonic() - started < 3
 
 
 def _close_storage(app) -> None:

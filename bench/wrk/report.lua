@@ -1,8 +1,12 @@
 -- One request shape from the environment (BENCH_METHOD, BENCH_BODY, BENCH_TOKEN); at the end,
 -- one line "BENCH_JSON {...}" with the counts, the errors by type and the latency percentiles.
+-- With BENCH_PAGES > 0, request n (from 0, counted per wrk thread) adds "&page=" to the path,
+-- the page being BENCH_FIRST_PAGE + n % BENCH_PAGES: the same sequence on every run.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY") or ""
 local token = os.getenv("BENCH_TOKEN") or ""
+local pages = tonumber(os.getenv("BENCH_PAGES") or "0") or 0
+local first_page = tonumber(os.getenv("BENCH_FIRST_PAGE") or "1") or 1
 
 wrk.method = method
 if token ~= "" then
@@ -11,6 +15,15 @@ end
 if body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
+end
+
+if pages > 0 then
+  local sent = 0
+  function request()
+    local page = first_page + sent % pages
+    sent = sent + 1
+    return wrk.format(nil, wrk.path .. "&page=" .. page)
+  end
 end
 
 -- wrk's own status error count only covers >= 400; every non-2xx must fail the run.

@@ -30,7 +30,7 @@ SUCCESS_SHARE = 0.8
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
-        service_missing("node not found on PATH (install Node.js 20)")
+        service_missing("node not found on PATH (install Node.js 20.19+ or 22.12+; `make doctor`)")
     missing = [str(path) for path in (CONVERTER, NEWMAN) if not path.exists()]
     if missing:
         service_missing(f"{', '.join(missing)} missing: run `npm ci --ignore-scripts`")

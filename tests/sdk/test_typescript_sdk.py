@@ -23,7 +23,7 @@ RIGHT_CALL, WRONG_CALL = 'name: "Notes"', "name: 42"
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
-        service_missing("node not found on PATH (install Node.js 20)")
+        service_missing("node not found on PATH (install Node.js 20.19+ or 22.12+; `make doctor`)")
     missing = [str(path) for path in [*NODE_TOOLS, OPENAPI_FETCH] if not path.exists()]
     if missing:
         service_missing(f"{', '.join(missing)} missing: run `npm ci --ignore-scripts`")
