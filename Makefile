@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test test-quick lint doctor fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood
+.PHONY: run test test-quick lint doctor fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood cluster
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,14 @@ soak: $(INSTALLED)
 flood: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.flood
+
+## A local cluster in the foreground: nginx on 127.0.0.1:$(CLUSTER_PORT) in front of two instances
+## (gunicorn each) sharing PostgreSQL (DATABASE_URL, default the database contract_api_cluster on
+## 127.0.0.1:5432, created and migrated) and Redis (REDIS_URL); PGBOUNCER=1 puts PgBouncer in
+## transaction mode between them. Ctrl-C stops everything. See README, "Past one server".
+CLUSTER_PORT ?= 8080
+cluster: $(INSTALLED)
+	$(BIN)/python -m deploy.cluster --port $(CLUSTER_PORT) $(if $(filter 1,$(PGBOUNCER)),--pgbouncer)
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)

@@ -1,0 +1,1 @@
+"""Running the service past one server: nginx, several instances, PgBouncer."""
