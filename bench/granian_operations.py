@@ -260,8 +260,7 @@ def check_access_line(ctx: Context, item: Item) -> None:
             parsed.append({})
     wanted = {"request_id", "user_id", "status", "duration_ms"}
     complete = [p for p in parsed if wanted <= p.keys() and p["request_id"] != "-"]
-    answer_headers = {k.lower(): v for k, v in (second.headers or {}).items()}
-    generated = answer_headers.get("x-request-id")
+    generated = second.headers.get("X-Request-ID") if second.headers else None
     second_line = next((p for p in parsed if p.get("path", "").endswith("987654321")), {})
     item.result = "pass" if len(lines) == 2 and len(complete) == 2 else "fail"
     item.evidence = (

@@ -137,6 +137,14 @@ def gunicorn(database_url: str, log_path: Path, **settings: str):
         server.wait(timeout=30)
 
 
+def worker_death_logged(log_path: Path) -> bool:
+    """Whether the server logged that a worker died (each server has its own words)."""
+    text = log_path.read_text()
+    if os.environ.get("LIVE_SERVER", "gunicorn") == "granian":
+        return "Unexpected exit from worker" in text
+    return "was sent SIGKILL" in text
+
+
 def guard_violations(log_path: Path) -> list[str]:
     """The lines in which the server's contract guard reported a response it rejected."""
     return [line for line in log_path.read_text().splitlines() if "Contract violation" in line]
