@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood
+.PHONY: run test test-quick lint fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood granian-ops
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,14 @@ soak: $(INSTALLED)
 flood: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.flood
+
+## The operations suite on granian (issue 21): recycling, drain on SIGTERM, a killed worker, a
+## stuck request, the JSON access line, /metrics over workers, on a throwaway PostgreSQL
+## database (~3 min); GRANIAN_OPS_SUITES=1 also runs tests/faults and tests/races on granian
+## (~2 min more). Writes bench/results/granian-operations.md.
+granian-ops: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.granian_operations $(if $(GRANIAN_OPS_SUITES),--suites)
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)
