@@ -295,8 +295,9 @@ def check_metrics(ctx: Context, item: Item) -> None:
         f"{sorted({int(s - before) for s in scrapes})} more (want 60 each); the folder "
         f"holds files of {len(pids)} worker pids ({', '.join(files)}); but only because the "
         f"script set PROMETHEUS_MULTIPROC_DIR to an empty folder: granian has no start or "
-        f"child-exit hook, so `make run` would need a wrapper to empty it and nothing marks "
-        f"dead workers (their files stay; counters right, any live gauge would be stale)"
+        f"child-exit hook, so `make run` would need a wrapper to make and empty it, and "
+        f"nothing marks dead workers: their files stay (counters stay right; the app has "
+        f"no live gauge today, which would go stale), one set per recycled worker"
     )
 
 
@@ -592,7 +593,11 @@ def items() -> dict[str, Item]:
             "7. faults and races suites",
             "tests/faults, tests/races start gunicorn with gunicorn.conf.py",
             "LIVE_SERVER=granian: tests/fuzz/live.py starts granian with the options above "
-            "(SERVICE_WORKERS workers)",
+            "(SERVICE_WORKERS workers). Two harness fixes were needed first (without them 2 "
+            "of 4 fault tests failed, on the harness, not on behaviour): header names "
+            "case-insensitive in tests/http_client.py (granian sends `retry-after`, `etag`), "
+            "and the worker-death log line per server (gunicorn: `was sent SIGKILL`, granian: "
+            "`Unexpected exit from worker`)",
         ),
     }
 
