@@ -475,7 +475,11 @@ def check_stuck_worker(ctx: Context, item: Item, db_ok: bool, db_evidence: str) 
     at_35 = (_state(victim), "answered" if "answer" in stuck else "still waiting")
     thread.join(timeout=max(0.0, stopped_at + 100 - time.monotonic()))
     connection.close()
-    ended = time.monotonic() - stopped_at if _state(victim) == "-" else None
+    # Killed, it stays a zombie (`Z`) until the main process reaps it.
+    deadline = time.monotonic() + 10
+    while _state(victim) not in ("-", "Z") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = time.monotonic() - stopped_at if _state(victim) in ("-", "Z") else None
     killed = "Killing old worker" in server.log()
     item.result = "fail"
     item.evidence = (
