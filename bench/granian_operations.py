@@ -155,15 +155,15 @@ def _state(pid: int) -> str:
         return "-"
 
 
-def _wait_ready(server: Granian, timeout: float = 60) -> None:
+def _wait_ready(server, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"granian exited: {server.log()[-2000:]}")
+            raise RuntimeError(f"the server exited: {server.log()[-2000:]}")
         if call(server.base_url, "GET", "/health/live", timeout=2).status == 200:
             return
         time.sleep(0.2)
-    raise RuntimeError(f"granian did not answer in {timeout} s")
+    raise RuntimeError(f"the server did not answer in {timeout} s")
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -209,7 +209,7 @@ class Traffic:
 
 @dataclass
 class Context:
-    server: Granian
+    server: Granian | None  # None while gunicorn runs the drain's baseline
     database_url: str
     token: str
     resource_id: int
@@ -498,9 +498,48 @@ def check_stuck_worker(ctx: Context, item: Item, db_ok: bool, db_evidence: str) 
     )
 
 
-def check_drain(ctx: Context, item: Item) -> None:
-    server = ctx.server
+class Gunicorn:
+    """The product as `make run` serves it (gunicorn.conf.py), for the drain's baseline."""
+
+    def __init__(self, database_url: str, folder: Path):
+        self.port = servers.free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "gunicorn.log"
+        env = {
+            **os.environ,
+            **servers.PRODUCT_ENV,
+            "DATABASE_URL": database_url,
+            "SERVICE_BIND": f"127.0.0.1:{self.port}",
+            "SERVICE_WORKERS": str(WORKERS),
+        }
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn.conf.py makes its own
+        argv = [str(servers.BIN / "gunicorn"), "--config", "gunicorn.conf.py", servers.PRODUCT_APP]
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                argv,
+                cwd=servers.ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+PROBES_AFTER = (0.1, 0.3, 0.6, 1.0)  # seconds after SIGTERM, while the PATCH is in flight
+
+
+def drain(server, ctx: Context) -> tuple[bool, str]:
+    """SIGTERM while a PATCH waits DRAIN_HOLD s on a row lock; new requests meanwhile."""
     result: dict = {}
+    probes: dict[float, Answer] = {}
     with RowLock(ctx.database_url, ctx.resource_id) as lock:
 
         def slow():
@@ -508,30 +547,64 @@ def check_drain(ctx: Context, item: Item) -> None:
                 server.base_url, "PATCH", ctx.resource_path, {"name": "Drained"}, ctx.auth
             )
 
+        def probe(after: float):
+            time.sleep(max(0.0, signalled + after - time.monotonic()))
+            probes[after] = call(server.base_url, "GET", "/health/live", timeout=5)
+
         thread = threading.Thread(target=slow)
         thread.start()
         time.sleep(0.5)
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        refused = call(server.base_url, "GET", "/health/live", timeout=3)
+        probing = [threading.Thread(target=probe, args=(after,)) for after in PROBES_AFTER]
+        for probe_thread in probing:
+            probe_thread.start()
         time.sleep(max(0.0, signalled + DRAIN_HOLD - 0.5 - time.monotonic()))
         lock.release()
         thread.join(timeout=30)
+        for probe_thread in probing:
+            probe_thread.join(timeout=30)
     try:
         server.process.wait(timeout=30)
         exited = f"exited {server.process.returncode} {time.monotonic() - signalled:.1f} s after"
     except subprocess.TimeoutExpired:
         exited = "still running 30 s after"
     slow_answer: Answer = result.get("answer") or Answer(None, 0, error="no answer")
-    ok = slow_answer.status == 200 and refused.status is None and "exited" in exited
+
+    def outcome(answer: Answer) -> str:
+        if answer.status is not None:
+            return str(answer.status)
+        return "refused" if "Connection refused" in answer.error else answer.error
+
+    outcomes = {after: outcome(probes[after]) for after in PROBES_AFTER if after in probes}
+    refused = all(value == "refused" for value in outcomes.values())
+    ok = slow_answer.status == 200 and refused and "exited" in exited
+    return ok, (
+        f"PATCH in flight: {slow_answer.status or slow_answer.error} after "
+        f"{slow_answer.seconds:.2f} s; new requests "
+        + ", ".join(f"{after} s after SIGTERM: {value}" for after, value in outcomes.items())
+        + f"; {exited} SIGTERM"
+    )
+
+
+def check_drain(ctx: Context, item: Item, baseline: str) -> None:
+    ok, evidence = drain(ctx.server, ctx)
     item.result = "pass" if ok else "fail"
     item.evidence = (
-        f"a PATCH in flight (waiting {DRAIN_HOLD} s on a row lock) when SIGTERM came: "
-        f"{slow_answer.status or slow_answer.error} after {slow_answer.seconds:.2f} s; a new "
-        f"request 0.3 s after SIGTERM: {refused.status or refused.error}; "
-        f"granian {exited} SIGTERM"
+        f"a PATCH waiting {DRAIN_HOLD} s on a row lock when SIGTERM came. granian: {evidence}. "
+        f"gunicorn, the same check: {baseline}. Pass = the PATCH answers 200, every new "
+        f"connection is refused, the server exits"
     )
+
+
+def gunicorn_drain(ctx: Context, folder: Path) -> str:
+    server = Gunicorn(ctx.database_url, folder)
+    try:
+        _wait_ready(server)
+        time.sleep(2)  # every worker booted
+        return drain(server, ctx)[1]
+    finally:
+        server.stop()
 
 
 def run_suites(item: Item) -> None:
@@ -651,6 +724,9 @@ def main() -> int:
         with throwaway_database(admin_url) as database_url:
             seeded = prepare(database_url)
             print(f"seeded {database_url.rsplit('/', 1)[-1]}", flush=True)
+            plain = Context(None, database_url, seeded["token"], seeded["resource_id"])
+            baseline = gunicorn_drain(plain, folder)
+            print(f"gunicorn drain: {baseline}", flush=True)
             server = Granian(database_url, folder)
             try:
                 _wait_ready(server)
@@ -670,7 +746,7 @@ def main() -> int:
                 server.wait_for_workers(WORKERS, 30)
                 time.sleep(3)  # the replacement boots
                 _wait_ready(server)
-                check_drain(ctx, found["drain"])
+                check_drain(ctx, found["drain"], baseline)
                 print(f"{found['drain'].name}: {found['drain'].result}", flush=True)
             finally:
                 server.stop()
