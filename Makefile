@@ -76,7 +76,8 @@ flood: $(INSTALLED)
 ## The operations suite on granian (issue 21): recycling, drain on SIGTERM, a killed worker, a
 ## stuck request, the JSON access line, /metrics over workers, on a throwaway PostgreSQL
 ## database (~3 min); GRANIAN_OPS_SUITES=1 also runs tests/faults and tests/races on granian
-## (~2 min more). Writes bench/results/granian-operations.md.
+## and repeats the worker-kill test on both servers (~3 min more). Writes
+## bench/results/granian-operations.md.
 granian-ops: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
 	$(BIN)/python -m bench.granian_operations $(if $(GRANIAN_OPS_SUITES),--suites)

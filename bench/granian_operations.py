@@ -4,7 +4,7 @@ it (WSGI, one blocking thread per worker, the app factory), two workers, a throw
 PostgreSQL database; then, on that one server, each item gunicorn.conf.py gives production:
 
 1. worker recycling        4. a stuck request bounded   7. the faults and races suites
-2. graceful drain          5. the JSON access line         (--suites: minutes more)
+2. graceful drain          5. the JSON access line         (--suites: ~3 min more)
 3. a killed worker         6. /metrics across workers
 
 Prints a table and writes bench/results/granian-operations.md. About two and a half minutes
