@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 NODE_MODULES := node_modules/.package-lock.json
 export FLASK_APP := service
 
-.PHONY: run test test-quick lint doctor fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood cluster
+.PHONY: run test test-quick lint doctor fuzz openapi migrate vendor sdk lock clean bench bench-inprocess soak flood cluster granian-ops
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,15 @@ flood: $(INSTALLED)
 CLUSTER_PORT ?= 8080
 cluster: $(INSTALLED)
 	$(BIN)/python -m deploy.cluster --port $(CLUSTER_PORT) $(if $(filter 1,$(PGBOUNCER)),--pgbouncer)
+
+## The operations suite on granian (issue 21): recycling, drain on SIGTERM, a killed worker, a
+## stuck request, the JSON access line, /metrics over workers, on a throwaway PostgreSQL
+## database (~3 min); GRANIAN_OPS_SUITES=1 also runs tests/faults and tests/races on granian
+## and repeats the worker-kill test on both servers (~3 min more). Writes
+## bench/results/granian-operations.md.
+granian-ops: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c requirements.lock
+	$(BIN)/python -m bench.granian_operations $(if $(GRANIAN_OPS_SUITES),--suites)
 
 ## Apply the database migrations.
 migrate: $(INSTALLED)

@@ -6,6 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from email.message import Message
 
 
 @dataclass
@@ -13,7 +14,8 @@ class Answer:
     status: int | None  # None: the connection failed (reset, refused, closed early)
     seconds: float
     media_type: str = ""
-    headers: dict | None = None
+    # Names case-insensitive, as in HTTP: gunicorn sends `ETag`, granian `etag`.
+    headers: Message | None = None
     body: dict | None = None
     error: str = ""
 
@@ -40,9 +42,7 @@ def _answer(response, started: float) -> Answer:
     raw = response.read()
     media_type = response.headers.get_content_type()
     parsed = json.loads(raw) if raw and media_type.endswith("json") else None
-    return Answer(
-        response.status, time.monotonic() - started, media_type, dict(response.headers), parsed
-    )
+    return Answer(response.status, time.monotonic() - started, media_type, response.headers, parsed)
 
 
 def bearer(base_url: str, username: str, password: str) -> dict:

@@ -107,6 +107,16 @@ def prepare_database(env: dict[str, str]) -> None:
     _run([str(BIN / "flask"), "--app", "service", *create_admin], env)
 
 
+def _server_command(port: int, workers: int) -> list[str]:
+    """gunicorn as `make run` starts it; or, with LIVE_SERVER=granian, granian as
+    bench/granian_operations.py runs it (the faults and races suites on granian)."""
+    if os.environ.get("LIVE_SERVER", "gunicorn") == "granian":
+        from bench.granian_operations import granian_argv
+
+        return granian_argv(port, workers)
+    return [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "service:create_app()"]
+
+
 @contextmanager
 def gunicorn(database_url: str, log_path: Path, **settings: str):
     """gunicorn on a free loopback port, with the contract guard on, against a migrated
@@ -115,7 +125,7 @@ def gunicorn(database_url: str, log_path: Path, **settings: str):
     env = {**os.environ, **SERVER_ENV, **settings, "DATABASE_URL": database_url}
     env["SERVICE_BIND"] = f"127.0.0.1:{port}"
     prepare_database(env)
-    command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "service:create_app()"]
+    command = _server_command(port, int(env["SERVICE_WORKERS"]))
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
@@ -125,6 +135,14 @@ def gunicorn(database_url: str, log_path: Path, **settings: str):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def worker_death_logged(log_path: Path) -> bool:
+    """Whether the server logged that a worker died (each server has its own words)."""
+    text = log_path.read_text()
+    if os.environ.get("LIVE_SERVER", "gunicorn") == "granian":
+        return "Unexpected exit from worker" in text
+    return "was sent SIGKILL" in text
 
 
 def guard_violations(log_path: Path) -> list[str]:
