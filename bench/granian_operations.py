@@ -38,7 +38,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import servers
 from bench.run import DEFAULT_ADMIN_URL, prepare, throwaway_database
-from tests.http_client import Answer, call
+from tests.http_client import Answer, Traffic, call
 
 RESULTS = Path(__file__).parent / "results"
 WORKERS = 2
@@ -174,31 +174,22 @@ def _sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-class Traffic:
+class Repeated(Traffic):
     """Threads sending one GET in a loop, each on a new connection; every answer kept."""
 
     def __init__(self, base_url: str, path: str, headers: dict, threads: int = 4):
         self.answers: list[Answer] = []
-        self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._run, args=(base_url, path, headers))
-            for _ in range(threads)
-        ]
+        self._request = (base_url, path, headers)
+        self._count = threads
 
-    def _run(self, base_url, path, headers):
-        while not self._stop.is_set():
+    def loops(self):
+        return [self._run] * self._count
+
+    def _run(self):
+        base_url, path, headers = self._request
+        while not self.stopping.is_set():
             self.answers.append(call(base_url, "GET", path, headers=headers, timeout=10))
             time.sleep(0.01)
-
-    def __enter__(self):
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=30)
 
     def summary(self) -> tuple[list[Answer], str]:
         failed = [a for a in self.answers if a.status != 200]
@@ -322,7 +313,7 @@ def check_killed_worker(ctx: Context, item: Item) -> int:
     server = ctx.server
     before = server.workers()
     victim = min(before)
-    with Traffic(server.base_url, ctx.resource_path, ctx.auth, threads=4) as traffic:
+    with Repeated(server.base_url, ctx.resource_path, ctx.auth, threads=4) as traffic:
         time.sleep(1.5)
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
@@ -388,7 +379,7 @@ def check_recycling(ctx: Context, item: Item, recycled: int) -> None:
     time.sleep(max(0.0, due - 5 - time.monotonic()))
     spawned_at = listening_at = None
     new: set[int] = set()
-    with Traffic(server.base_url, ctx.resource_path, ctx.auth, threads=2) as traffic:
+    with Repeated(server.base_url, ctx.resource_path, ctx.auth, threads=2) as traffic:
         deadline = due + 30
         while recycled in server.workers() and time.monotonic() < deadline:
             new = server.workers() - before

@@ -2,9 +2,11 @@
 type, headers and parsed JSON; a dropped connection is reported instead of raised."""
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 
@@ -51,3 +53,23 @@ def bearer(base_url: str, username: str, password: str) -> dict:
     answer = call(base_url, "POST", "/api/v1/tokens", account)
     assert answer.status == 201, answer
     return {"Authorization": f"Bearer {answer.body['access_token']}"}
+
+
+class Traffic:
+    """Threads, each running one of `loops()` until the `with` block ends: steady traffic
+    while a test breaks something. A loop runs until `self.stopping` is set."""
+
+    def loops(self) -> list[Callable[[], None]]:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.stopping = threading.Event()
+        self._threads = [threading.Thread(target=loop) for loop in self.loops()]
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=60)

@@ -4,14 +4,13 @@ does; every outcome counted."""
 
 import http.client
 import json
-import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tests.http_client import Answer
+from tests.http_client import Answer, Traffic
 
 # What a client retries a POST on (with the same key): no answer, nginx's "no instance
 # answered", or the first attempt still in flight.
@@ -70,8 +69,8 @@ class Write:
 
 
 @dataclass
-class Load:
-    """GET and POST threads against base_url until stop(); run it as a context manager."""
+class Load(Traffic):
+    """GET and POST threads against base_url while the `with` block runs."""
 
     base_url: str
     headers: dict
@@ -81,16 +80,14 @@ class Load:
     prefix: str = "load"
     reads: list = field(default_factory=list)  # Answer per GET
     writes: list = field(default_factory=list)  # Write per resource a writer meant to create
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list = field(default_factory=list)
 
     def _read(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             self.reads.append(call(self.base_url, "GET", self.resource_path, headers=self.headers))
             time.sleep(THINK_SECONDS)
 
     def _write(self) -> None:
-        while not self._stop.is_set():
+        while not self.stopping.is_set():
             write = Write(f"{self.prefix}-{uuid.uuid4().hex[:12]}")
             self.writes.append(write)
             headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
@@ -106,17 +103,8 @@ class Load:
                 time.sleep(RETRY_PAUSE)
             time.sleep(THINK_SECONDS)
 
-    def __enter__(self):
-        targets = [self._read] * self.readers + [self._write] * self.writers
-        self._threads = [threading.Thread(target=target) for target in targets]
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
+    def loops(self):
+        return [self._read] * self.readers + [self._write] * self.writers
 
     def figures(self) -> dict:
         """Counts for the report: requests, errors, retries, acknowledged writes."""

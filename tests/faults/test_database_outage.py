@@ -2,7 +2,6 @@
 within the timeouts while it is down, and 200 again once it is back, with no gunicorn restart.
 """
 
-import threading
 import time
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.faults.servers import throwaway_cluster
 from tests.fuzz import live
-from tests.http_client import Answer, bearer, call
+from tests.http_client import Answer, Traffic, bearer, call
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
@@ -22,32 +21,22 @@ MAX_RECOVERY_SECONDS = 10
 CLIENTS = 4
 
 
-class Traffic:
+class Repeated(Traffic):
     """Clients sending the same request in a loop; every answer kept with its time."""
 
     def __init__(self, base_url: str, path: str, headers: dict):
         self.answers: list[tuple[float, Answer]] = []
-        self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._run, args=(base_url, path, headers))
-            for _ in range(CLIENTS)
-        ]
+        self._request = (base_url, path, headers)
 
-    def _run(self, base_url, path, headers):
-        while not self._stop.is_set():
+    def loops(self):
+        return [self._run] * CLIENTS
+
+    def _run(self):
+        base_url, path, headers = self._request
+        while not self.stopping.is_set():
             sent = time.monotonic()
             self.answers.append((sent, call(base_url, "GET", path, headers=headers)))
             time.sleep(0.02)
-
-    def __enter__(self):
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
 
     def first(self, status: int, sent_after: float) -> float | None:
         """When the first request sent after `sent_after` was answered with `status`."""
@@ -78,7 +67,7 @@ def test_database_outage_answers_503_and_recovers_without_restart(tmp_path):
         assert created.status == 201
         path = f"/api/v1/resources/{created.body['id']}"
 
-        with Traffic(base_url, path, owner) as traffic:
+        with Repeated(base_url, path, owner) as traffic:
             wait_for(lambda: traffic.first(200, 0) is not None, 10)
             stopped_at = time.monotonic()
             cluster.stop()
