@@ -84,7 +84,23 @@ def granian_argv(port: int, workers: int = WORKERS) -> list[str]:
     return [*argv, *options, app]
 
 
-class Granian:
+class Server:
+    """A server started in its own process group, logging to `log_path`."""
+
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Whatever is left of the group (a worker may outlive the main process)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+class Granian(Server):
     def __init__(self, database_url: str, folder: Path):
         self.port = servers.free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -136,15 +152,6 @@ class Granian:
                 return workers
             time.sleep(0.05)
         raise RuntimeError(f"{count} workers not up in {timeout} s: {self.workers()}")
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        """Whatever is left of the group (a worker may outlive the main process)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
 
 
 def _state(pid: int) -> str:
@@ -490,7 +497,7 @@ def check_stuck_worker(ctx: Context, item: Item, db_ok: bool, db_evidence: str) 
     )
 
 
-class Gunicorn:
+class Gunicorn(Server):
     """The product as `make run` serves it (gunicorn.conf.py), for the drain's baseline."""
 
     def __init__(self, database_url: str, folder: Path):
@@ -515,14 +522,6 @@ class Gunicorn:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
 
 
 PROBES_AFTER = (0.1, 0.3, 0.6, 1.0)  # seconds after SIGTERM, while the PATCH is in flight

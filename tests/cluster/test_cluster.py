@@ -65,6 +65,17 @@ def test_readme_examples_answer_the_same_through_nginx(cluster, tmp_path):
     assert mismatches(found, run(found, cluster.url, shell_env, tmp_path)) == []
 
 
+def _pgbouncer_console(cluster, command: str) -> str:
+    """What PgBouncer's admin console answers, one row per line, fields split by spaces."""
+    psql = ["psql", "-h", "127.0.0.1", "-p", str(cluster.pgbouncer_port), "-U", "postgres"]
+    return subprocess.run(
+        [*psql, "-At", "-F", " ", "-c", command, "pgbouncer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def test_instances_reach_postgresql_the_chosen_way(cluster, owner):
     """Through PgBouncer, every transaction of the instances runs on its pool (transaction
     mode, statements never prepared); directly, there is no PgBouncer."""
@@ -75,21 +86,10 @@ def test_instances_reach_postgresql_the_chosen_way(cluster, owner):
     for _ in range(10):  # psycopg would prepare a statement run five times
         assert call(cluster.url, "GET", "/api/v1/resources", headers=owner).status == 200
     database = sa.engine.make_url(cluster.database_url).database
-    psql = ["psql", "-h", "127.0.0.1", "-p", str(cluster.pgbouncer_port), "-U", "postgres"]
-    pools = subprocess.run(
-        [*psql, "-At", "-F", " ", "-c", "SHOW POOLS", "pgbouncer"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    pools = _pgbouncer_console(cluster, "SHOW POOLS")
     ours = [line.split() for line in pools.splitlines() if line.startswith(database + " ")]
     assert ours and ours[0][-1] == "transaction", pools
-    stats = subprocess.run(
-        [*psql, "-At", "-F", " ", "-c", "SHOW STATS", "pgbouncer"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    stats = _pgbouncer_console(cluster, "SHOW STATS")
     transactions = [line.split()[1] for line in stats.splitlines() if line.startswith(database)]
     assert transactions and int(transactions[0]) >= 10, stats
 
