@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from tests.assertions import _validator
 from tests.cluster.conftest import ACCOUNT_LIMIT, count_rows, record, served_by
 from tests.cluster.load import Load, call
-from tests.readme.examples import README, examples, mismatches, run
+from tests.readme.examples import README, examples, mismatches, require_curl, run
 
 pytestmark = pytest.mark.slow  # starts servers: not in `make test-quick`
 
@@ -60,9 +60,9 @@ def _checked_writes(cluster, load: Load, all_answered: bool = True) -> dict:
 def test_readme_examples_answer_the_same_through_nginx(cluster, tmp_path):
     """The README's curl examples, in order, against the cluster instead of `make run`: each
     answers what its comment says. First in the file, on the cluster's fresh database."""
+    require_curl()
     found = examples(README.read_text())
-    shell_env = {"PATH": f"{README.parent / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": "/tmp"}
-    assert mismatches(found, run(found, cluster.url, shell_env, tmp_path)) == []
+    assert mismatches(found, run(found, cluster.url, tmp_path)) == []
 
 
 def _pgbouncer_console(cluster, command: str) -> str:

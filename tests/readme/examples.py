@@ -6,14 +6,27 @@ first three-digit number is the status, `+ Name` a header that must be present, 
 `problem+json` the media type. Other numbers, in brackets, say what other cases answer.
 """
 
+import os
 import re
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.services import service_missing
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HOST = "localhost:8000"
 END = "@@readme-example-end@@"
+# The shell the examples run in finds this venv's commands first, as after `make run`.
+SHELL_ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def require_curl() -> None:
+    """Skip (or fail under REQUIRE_SERVICES=1) without curl: every example calls it."""
+    if shutil.which("curl") is None:
+        service_missing("curl not found on PATH (apt-get install curl)")
 
 
 @dataclass
@@ -116,7 +129,7 @@ def _parse(chunk: str, exit_code: int, example: Example) -> Answer:
     return answer
 
 
-def run(found: list[Example], base_url: str, env: dict[str, str], cwd: Path) -> list[Answer]:
+def run(found: list[Example], base_url: str, cwd: Path) -> list[Answer]:
     """Run the commands in order in one shell (so TOKEN=... carries over), against base_url."""
     host = base_url.removeprefix("http://")
     script = ["set -u"]
@@ -125,7 +138,7 @@ def run(found: list[Example], base_url: str, env: dict[str, str], cwd: Path) -> 
     done = subprocess.run(
         ["bash", "-c", "\n".join(script)],
         cwd=cwd,
-        env=env,
+        env=SHELL_ENV,
         capture_output=True,
         text=True,
         timeout=120,

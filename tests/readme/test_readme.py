@@ -2,15 +2,13 @@
 `make run`: changing an answer without changing the README fails here."""
 
 import os
-import shutil
 import subprocess
 import uuid
 
 import pytest
 
 from tests.fuzz.live import BIN, ROOT, _run, _wait_until_up, free_port
-from tests.readme.examples import README, Answer, examples, mismatches, run
-from tests.services import service_missing
+from tests.readme.examples import README, Answer, examples, mismatches, require_curl, run
 
 # `make run`'s settings, except what keeps a test server apart from others on the machine:
 # cheap argon2 and no machine-wide hashing bound (as every test server), its own rate-limit
@@ -71,8 +69,7 @@ def test_an_edited_status_fails_the_check():
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """(examples, answers): the README's examples run in order on a fresh server."""
-    if shutil.which("curl") is None:
-        service_missing("curl not found on PATH (apt-get install curl)")
+    require_curl()
     folder = tmp_path_factory.mktemp("readme")
     port = free_port()
     env = {
@@ -93,8 +90,7 @@ def live(tmp_path_factory):
     try:
         _wait_until_up(base_url, server)
         found = examples(README.read_text())
-        shell_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-        yield found, run(found, base_url, shell_env, folder)
+        yield found, run(found, base_url, folder)
     finally:
         server.terminate()
         server.wait(timeout=30)
