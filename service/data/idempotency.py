@@ -23,8 +23,12 @@ class InFlight(Exception):
     """Another request with this key is being served right now."""
 
 
+def _this(user_id: int, key: str):
+    return (_keys.c.user_id == user_id, _keys.c.key == key)
+
+
 def _live(user_id: int, key: str):
-    return (_keys.c.user_id == user_id, _keys.c.key == key, _keys.c.expires_at > utcnow())
+    return (*_this(user_id, key), _keys.c.expires_at > utcnow())
 
 
 def claim(connection: Connection, user_id: int, key: str, fingerprint: str, ttl: int) -> bool:
@@ -33,7 +37,7 @@ def claim(connection: Connection, user_id: int, key: str, fingerprint: str, ttl:
     if one is being served."""
     now = utcnow()
     # An expired key can be used again.
-    expired = (_keys.c.user_id == user_id, _keys.c.key == key, _keys.c.expires_at <= now)
+    expired = (*_this(user_id, key), _keys.c.expires_at <= now)
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'"))
     try:
