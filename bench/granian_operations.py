@@ -38,6 +38,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import servers
 from bench.run import DEFAULT_ADMIN_URL, prepare, throwaway_database
+from deploy.ports import free_port
 from tests.http_client import Answer, Traffic, call
 
 RESULTS = Path(__file__).parent / "results"
@@ -102,7 +103,7 @@ class Server:
 
 class Granian(Server):
     def __init__(self, database_url: str, folder: Path):
-        self.port = servers.free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.metrics_dir = folder / "metrics"
         self.metrics_dir.mkdir()  # empty at start, as gunicorn.conf.py's on_starting leaves it
@@ -501,7 +502,7 @@ class Gunicorn(Server):
     """The product as `make run` serves it (gunicorn.conf.py), for the drain's baseline."""
 
     def __init__(self, database_url: str, folder: Path):
-        self.port = servers.free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "gunicorn.log"
         env = {

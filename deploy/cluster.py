@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from deploy.ports import free_port
 from service.config import normalize_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,12 +53,6 @@ def _binary(name: str) -> str:
     if found is None:
         raise RuntimeError(f"{name} is not installed (apt-get install {name})")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 30) -> None:

@@ -23,8 +23,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from deploy.ports import free_port
 from service.logs import JsonAccessLogger
-from tests.fuzz.live import SERVER_ENV, _run, _wait_until_up, free_port
+from tests.fuzz.live import SERVER_ENV, _run, _wait_until_up
 from tests.test_health import _sample
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy.ports import free_port
 from tests.fuzz import identities
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,12 +55,6 @@ class FuzzResult:
         """The total schemathesis reports, e.g. "Test cases:\n  5321 generated"."""
         found = re.search(r"(\d[\d,]*) generated", self.output)
         return int(found.group(1).replace(",", "")) if found else 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from tests.fuzz.live import BIN, ROOT, _run, _wait_until_up, free_port
+from deploy.ports import free_port
+from tests.fuzz.live import BIN, ROOT, _run, _wait_until_up
 from tests.readme.examples import README, Answer, examples, mismatches, require_curl, run
 
 # `make run`'s settings, except what keeps a test server apart from others on the machine:
