@@ -6,13 +6,8 @@ import time
 
 import pytest
 
+from deploy.ports import free_port
 from tools import doctor
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _lines(capsys) -> dict[str, str]:
@@ -30,7 +25,7 @@ def test_every_item_has_one_line_found_or_missing(capsys):
 
 
 def test_redis_unreachable_is_missing_with_what_skips(monkeypatch, capsys):
-    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setenv("REDIS_URL", url)
     started = time.monotonic()
     assert doctor.main() == 0  # `make run` keeps limits in memory without Redis
@@ -42,7 +37,7 @@ def test_redis_unreachable_is_missing_with_what_skips(monkeypatch, capsys):
 
 
 def test_postgresql_for_make_run_unreachable_fails(monkeypatch, capsys):
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{_closed_port()}/x")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/x")
     assert doctor.main() == 1
     out = capsys.readouterr().out
     assert "`make run` cannot work without: DATABASE_URL (make run)" in out
