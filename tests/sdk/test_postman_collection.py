@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.sdk import generate
-from tests.services import service_missing
+from tests.sdk.node import node_with
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
@@ -25,16 +24,6 @@ STATUS_TEST = "declared status: "
 # The run meets a few declared errors on purpose (administrators' routes, as a plain user); a run
 # whose log-in broke answers mostly 401s, which are declared too, and must not pass.
 SUCCESS_SHARE = 0.8
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        service_missing("node not found on PATH (install Node.js 20.19+ or 22.12+; `make doctor`)")
-    missing = [str(path) for path in (CONVERTER, NEWMAN) if not path.exists()]
-    if missing:
-        service_missing(f"{', '.join(missing)} missing: run `npm ci --ignore-scripts`")
-    return node
 
 
 @dataclass
@@ -80,7 +69,7 @@ def _is_success(code: int) -> bool:
 # starts. The spec is converted as committed, so a new route is run without editing this test.
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory) -> Collection:
-    node = _node()
+    node = node_with(CONVERTER, NEWMAN)
     folder = tmp_path_factory.mktemp("postman")
     converted, prepared = folder / "converted.json", folder / "collection.json"
     output = generate.run(

@@ -10,24 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.sdk import generate
-from tests.services import service_missing
+from tests.sdk.node import node_with
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
 NODE_TOOLS = [generate.NODE_BIN / "openapi-typescript", generate.NODE_BIN / "tsc"]
 OPENAPI_FETCH = generate.ROOT / "node_modules" / "openapi-fetch"
+NODE_PACKAGES = [*NODE_TOOLS, OPENAPI_FETCH]
 # A resource named by a number: the kind of call the generated types exist to refuse.
 RIGHT_CALL, WRONG_CALL = 'name: "Notes"', "name: 42"
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        service_missing("node not found on PATH (install Node.js 20.19+ or 22.12+; `make doctor`)")
-    missing = [str(path) for path in [*NODE_TOOLS, OPENAPI_FETCH] if not path.exists()]
-    if missing:
-        service_missing(f"{', '.join(missing)} missing: run `npm ci --ignore-scripts`")
-    return node
 
 
 @dataclass
@@ -40,7 +31,7 @@ class GeneratedTypes:
 # server starts.
 @pytest.fixture(scope="session")
 def types(tmp_path_factory) -> GeneratedTypes:
-    _node()
+    node_with(*NODE_PACKAGES)
     folder = tmp_path_factory.mktemp("typescript-sdk")
     output = generate.typescript_types(folder)
     return GeneratedTypes(folder / "schema.d.ts", output)
@@ -75,7 +66,7 @@ def test_example_client_compiles_strict_and_runs_against_server(types, base_url,
     compiled = _tsc(project)
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     username = f"ts-{uuid.uuid4().hex[:8]}"
-    command = [_node(), project / "out" / "client.js", base_url, username]
+    command = [node_with(*NODE_PACKAGES), project / "out" / "client.js", base_url, username]
     ran = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     summary = json.loads(ran.stdout)
