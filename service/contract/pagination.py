@@ -61,8 +61,19 @@ class PaginationMixin:
         resp_doc.setdefault("headers", {}).update(headers.PAGINATION)
 
     def _make_pagination_metadata(self, page, page_size, item_count):
-        """flask-smorest's metadata, with the page asked for even past the last one."""
-        return {**super()._make_pagination_metadata(page, page_size, item_count), "page": page}
+        """flask-smorest's metadata, with the page asked for even past the last one. Built
+        here because flask-smorest's builds a schema instance on every request only to dump
+        these integers as they are (tests/contract/test_pagination_metadata.py compares)."""
+        metadata = {"total": item_count, "total_pages": -(-item_count // page_size)}
+        last_page = metadata["total_pages"]
+        if last_page:
+            metadata |= {"first_page": 1, "last_page": last_page}
+        metadata["page"] = page
+        if 1 < page <= last_page:
+            metadata["previous_page"] = page - 1
+        if page < last_page:
+            metadata["next_page"] = page + 1
+        return metadata
 
     def _set_pagination_metadata(self, page_params, result, response_headers):
         metadata = self._make_pagination_metadata(
