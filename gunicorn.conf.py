@@ -1,6 +1,7 @@
 """gunicorn settings used by `make run`; SERVICE_* variables (and .env) or GUNICORN_CMD_ARGS
 override them."""
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -47,6 +48,11 @@ control_socket_disable = True
 logger_class = "service.logs.JsonAccessLogger"
 accesslog = None  # the handler comes from logconfig_dict, not gunicorn's plain one
 loglevel = os.environ.get("SERVICE_LOG_LEVEL", "info")
+# No line prints a record's thread, process name or source line (service/logs.py): Python's
+# logging then need not look them up for each record (logging HOWTO, "Optimization").
+logging.logThreads = False
+logging.logMultiprocessing = False
+logging._srcfile = None
 
 
 def _logging_config() -> dict:

@@ -60,7 +60,7 @@ def gunicorn_logging_config(level: str) -> dict[str, Any]:
         "filters": {"request_context": {"()": RequestContextFilter}},
         "formatters": {
             "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
+                "()": "pythonjsonlogger.orjson.OrjsonFormatter",
                 "fmt": JSON_FORMAT,
                 "rename_fields": RENAMED_FIELDS,
             }
