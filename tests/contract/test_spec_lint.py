@@ -6,13 +6,12 @@ other finding, warnings and hints included, fails.
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.services import service_missing
+from tests.node import node_with
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
@@ -22,10 +21,7 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 
 
 def _run_node_tool(tool: str, *args: str) -> subprocess.CompletedProcess:
-    if shutil.which("node") is None:
-        service_missing("Node.js is not installed (the linters run on Node)")
-    if not (NODE_BIN / tool).exists():
-        service_missing(f"{tool} is not installed: run `npm ci --ignore-scripts`")
+    node_with(NODE_BIN / tool)
     env = {**os.environ, "REDOCLY_TELEMETRY": "off", "NO_COLOR": "1"}
     return subprocess.run(
         [str(NODE_BIN / tool), *args], cwd=ROOT, env=env, capture_output=True, text=True

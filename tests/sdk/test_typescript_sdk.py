@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.node import node_with
 from tests.sdk import generate
-from tests.sdk.node import node_with
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
