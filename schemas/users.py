@@ -48,9 +48,17 @@ class PasswordChangeSchema(BaseSchema):
     """A new password, authorised by the current one."""
 
     current_password = fields.String(
-        required=True, load_only=True, validate=validate.Length(1, 128)
+        required=True,
+        load_only=True,
+        validate=validate.Length(1, 128),
+        metadata={"example": "correct horse battery"},
     )
-    new_password = fields.String(required=True, load_only=True, validate=PASSWORD_RULES)
+    new_password = fields.String(
+        required=True,
+        load_only=True,
+        validate=PASSWORD_RULES,
+        metadata={"example": "battery staple horse"},
+    )
 
 
 class UserPublicSchema(BaseSchema):
