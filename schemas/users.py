@@ -48,17 +48,9 @@ class PasswordChangeSchema(BaseSchema):
     """A new password, authorised by the current one."""
 
     current_password = fields.String(
-        required=True,
-        load_only=True,
-        validate=validate.Length(1, 128),
-        metadata={"example": "correct horse battery"},
+        required=True, load_only=True, validate=validate.Length(1, 128)
     )
-    new_password = fields.String(
-        required=True,
-        load_only=True,
-        validate=PASSWORD_RULES,
-        metadata={"example": "battery staple horse"},
-    )
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD_RULES)
 
 
 class UserPublicSchema(BaseSchema):
