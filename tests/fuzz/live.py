@@ -101,10 +101,14 @@ def prepare_database(env: dict[str, str]) -> None:
     _run([str(BIN / "flask"), "--app", "service", *create_admin], env)
 
 
+def _on_granian() -> bool:
+    """LIVE_SERVER=granian: the live server is granian as bench/granian_operations.py runs it
+    (the faults and races suites on granian), not gunicorn as `make run` starts it."""
+    return os.environ.get("LIVE_SERVER", "gunicorn") == "granian"
+
+
 def _server_command(port: int, workers: int) -> list[str]:
-    """gunicorn as `make run` starts it; or, with LIVE_SERVER=granian, granian as
-    bench/granian_operations.py runs it (the faults and races suites on granian)."""
-    if os.environ.get("LIVE_SERVER", "gunicorn") == "granian":
+    if _on_granian():
         from bench.granian_operations import granian_argv
 
         return granian_argv(port, workers)
@@ -113,8 +117,9 @@ def _server_command(port: int, workers: int) -> list[str]:
 
 @contextmanager
 def gunicorn(database_url: str, log_path: Path, **settings: str):
-    """gunicorn on a free loopback port, with the contract guard on, against a migrated
-    database that has only the admin; yields the base URL. `settings` override SERVER_ENV."""
+    """gunicorn (granian with LIVE_SERVER) on a free loopback port, with the contract guard
+    on, against a migrated database that has only the admin; yields the base URL. `settings`
+    override SERVER_ENV."""
     port = free_port()
     env = {**os.environ, **SERVER_ENV, **settings, "DATABASE_URL": database_url}
     env["SERVICE_BIND"] = f"127.0.0.1:{port}"
@@ -134,7 +139,7 @@ def gunicorn(database_url: str, log_path: Path, **settings: str):
 def worker_death_logged(log_path: Path) -> bool:
     """Whether the server logged that a worker died (each server has its own words)."""
     text = log_path.read_text()
-    if os.environ.get("LIVE_SERVER", "gunicorn") == "granian":
+    if _on_granian():
         return "Unexpected exit from worker" in text
     return "was sent SIGKILL" in text
 
