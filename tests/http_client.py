@@ -41,7 +41,11 @@ def call(base_url: str, method: str, path: str, body=None, headers=None, timeout
 
 
 def _answer(response, started: float) -> Answer:
-    raw = response.read()
+    return answer_of(response, response.read(), started)
+
+
+def answer_of(response, raw: bytes, started: float) -> Answer:
+    """The Answer of a response (urllib's or http.client's) whose body was read as `raw`."""
     media_type = response.headers.get_content_type()
     parsed = json.loads(raw) if raw and media_type.endswith("json") else None
     return Answer(response.status, time.monotonic() - started, media_type, response.headers, parsed)
@@ -73,3 +77,4 @@ class Traffic:
         self.stopping.set()
         for thread in self._threads:
             thread.join(timeout=60)
+

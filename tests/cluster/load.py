@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tests.http_client import Answer, Traffic
+from tests.http_client import Answer, Traffic, answer_of
 
 # What a client retries a POST on (with the same key): no answer, nginx's "no instance
 # answered", or the first attempt still in flight.
@@ -50,11 +50,7 @@ def call(
         return Answer(status, time.monotonic() - started, error=repr(error))
     finally:
         connection.close()
-    media_type = response.headers.get_content_type()
-    parsed = json.loads(raw) if raw and media_type.endswith("json") else None
-    return Answer(
-        response.status, time.monotonic() - started, media_type, dict(response.headers), parsed
-    )
+    return answer_of(response, raw, started)
 
 
 @dataclass
