@@ -39,7 +39,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import servers
 from bench.run import DEFAULT_ADMIN_URL, prepare, throwaway_database
 from deploy.ports import free_port
-from tests.http_client import Answer, Traffic, call
+from tests.http_client import Answer, RepeatedGet, call
 
 RESULTS = Path(__file__).parent / "results"
 WORKERS = 2
@@ -182,22 +182,11 @@ def _sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-class Repeated(Traffic):
+class Repeated(RepeatedGet):
     """Threads sending one GET in a loop, each on a new connection; every answer kept."""
 
     def __init__(self, base_url: str, path: str, headers: dict, threads: int = 4):
-        self.answers: list[Answer] = []
-        self._request = (base_url, path, headers)
-        self._count = threads
-
-    def loops(self):
-        return [self._run] * self._count
-
-    def _run(self):
-        base_url, path, headers = self._request
-        while not self.stopping.is_set():
-            self.answers.append(call(base_url, "GET", path, headers=headers, timeout=10))
-            time.sleep(0.01)
+        super().__init__(base_url, path, headers, threads=threads, pause=0.01, timeout=10)
 
     def summary(self) -> tuple[list[Answer], str]:
         failed = [a for a in self.answers if a.status != 200]

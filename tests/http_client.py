@@ -78,3 +78,34 @@ class Traffic:
         for thread in self._threads:
             thread.join(timeout=60)
 
+
+class RepeatedGet(Traffic):
+    """`threads` clients each sending one GET in a loop, `pause` seconds apart, each on a new
+    connection; every answer kept with when it was sent."""
+
+    def __init__(
+        self,
+        base_url: str,
+        path: str,
+        headers: dict,
+        threads: int,
+        pause: float,
+        timeout: float = 30,
+    ):
+        self.sent_answers: list[tuple[float, Answer]] = []
+        self._request = (base_url, path, headers, threads, pause, timeout)
+
+    @property
+    def answers(self) -> list[Answer]:
+        return [answer for _, answer in list(self.sent_answers)]
+
+    def loops(self):
+        return [self._run] * self._request[3]
+
+    def _run(self):
+        base_url, path, headers, _, pause, timeout = self._request
+        while not self.stopping.is_set():
+            sent = time.monotonic()
+            answer = call(base_url, "GET", path, headers=headers, timeout=timeout)
+            self.sent_answers.append((sent, answer))
+            time.sleep(pause)

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.faults.servers import throwaway_cluster
 from tests.fuzz import live
-from tests.http_client import Answer, Traffic, bearer, call
+from tests.http_client import RepeatedGet, bearer, call
 
 pytestmark = pytest.mark.slow  # starts servers or tools: not in `make test-quick`
 
@@ -21,28 +21,17 @@ MAX_RECOVERY_SECONDS = 10
 CLIENTS = 4
 
 
-class Repeated(Traffic):
+class Repeated(RepeatedGet):
     """Clients sending the same request in a loop; every answer kept with its time."""
 
     def __init__(self, base_url: str, path: str, headers: dict):
-        self.answers: list[tuple[float, Answer]] = []
-        self._request = (base_url, path, headers)
-
-    def loops(self):
-        return [self._run] * CLIENTS
-
-    def _run(self):
-        base_url, path, headers = self._request
-        while not self.stopping.is_set():
-            sent = time.monotonic()
-            self.answers.append((sent, call(base_url, "GET", path, headers=headers)))
-            time.sleep(0.02)
+        super().__init__(base_url, path, headers, threads=CLIENTS, pause=0.02)
 
     def first(self, status: int, sent_after: float) -> float | None:
         """When the first request sent after `sent_after` was answered with `status`."""
         times = [
             sent + answer.seconds
-            for sent, answer in list(self.answers)
+            for sent, answer in list(self.sent_answers)
             if sent >= sent_after and answer.status == status
         ]
         return min(times) if times else None
@@ -76,7 +65,7 @@ def test_database_outage_answers_503_and_recovers_without_restart(tmp_path):
             time.sleep(2)  # steady traffic against a database that is gone
             ready = call(base_url, "GET", "/health/ready")
             live_answer = call(base_url, "GET", "/health/live")
-            down_answers = [a for sent, a in list(traffic.answers) if sent > stopped_at + 0.5]
+            down_answers = [a for sent, a in list(traffic.sent_answers) if sent > stopped_at + 0.5]
 
             started_at = time.monotonic()
             cluster.start()
@@ -84,18 +73,18 @@ def test_database_outage_answers_503_and_recovers_without_restart(tmp_path):
             recovered = traffic.first(200, started_at) - started_at
             time.sleep(1.5)
             settled = started_at + recovered + 0.5
-            back_answers = [a for sent, a in list(traffic.answers) if sent > settled]
+            back_answers = [a for sent, a in list(traffic.sent_answers) if sent > settled]
         ready_again = call(base_url, "GET", "/health/ready")
         still_served = call(base_url, "GET", path, headers=owner)
 
     print(
         f"\ndatabase outage: first 503 {first_503:.3f} s after the stop; 200 again "
         f"{recovered:.3f} s after the start; {len(traffic.answers)} requests, "
-        f"slowest {max(a.seconds for _, a in traffic.answers):.3f} s"
+        f"slowest {max(a.seconds for a in traffic.answers):.3f} s"
     )
-    statuses = {answer.status for _, answer in traffic.answers}
+    statuses = {answer.status for answer in traffic.answers}
     assert statuses <= {200, 503}, statuses
-    assert all(answer.seconds < MAX_ANSWER_SECONDS for _, answer in traffic.answers)
+    assert all(answer.seconds < MAX_ANSWER_SECONDS for answer in traffic.answers)
     assert down_answers
     assert {answer.status for answer in down_answers} == {503}
     for answer in down_answers:
